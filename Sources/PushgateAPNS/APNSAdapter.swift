@@ -1,0 +1,178 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import PushgateCore
+import ServiceLifecycle
+
+/// Sends deliveries to APNs over HTTP/2: one connection pool per environment for one set of
+/// credentials, every request with the delivery's stable `apns-id`.
+public final class APNSAdapter: ProviderAdapter, Service {
+    public let vendor = Vendor.apns
+    public let configuration: APNSConfiguration
+    /// When true, `BadDeviceToken` means the token is dead. Off by default because APNs also
+    /// answers it for a token of the other environment (VENDORS.md A4); then the outcome is
+    /// `permanent(EnvironmentMismatch)` and the token is not reported dead.
+    public var tokenEnvironmentVerified: Bool { self._tokenEnvironmentVerified }
+    private let _tokenEnvironmentVerified: Bool
+    private let builder: APNSRequestBuilder
+    private let pools: [DeviceTarget.Environment: APNSConnectionPool]
+    private let clock: @Sendable () -> Date
+    private let eventLoopGroup: any EventLoopGroup
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - clock: wall-clock time for provider tokens and expirations; tests move it.
+    public init(
+        configuration: APNSConfiguration,
+        eventLoopGroup: any EventLoopGroup,
+        logger: Logger,
+        tokenEnvironmentVerified: Bool = false,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
+        self.configuration = configuration
+        self._tokenEnvironmentVerified = tokenEnvironmentVerified
+        self.builder = APNSRequestBuilder(bundleID: configuration.topic)
+        self.clock = clock
+        self.eventLoopGroup = eventLoopGroup
+        self.logger = logger
+        guard !configuration.topic.isEmpty else {
+            throw PushgateError.invalidConfiguration("apns: the topic (bundle id) is empty")
+        }
+        let interval = configuration.providerTokenRefreshInterval
+        guard interval >= .seconds(20 * 60), interval < .seconds(60 * 60) else {
+            throw PushgateError.invalidConfiguration(
+                "apns: the provider token refresh interval must be at least 20 and under 60 minutes")
+        }
+        let sslContext = try Self.makeSSLContext(configuration)
+        var pools: [DeviceTarget.Environment: APNSConnectionPool] = [:]
+        for environment in DeviceTarget.Environment.allCases {
+            var signingKey: APNSSigningKey?
+            if case .token(let key) = configuration.authentication { signingKey = key }
+            let endpoint = configuration.endpoint ?? (environment == .production ? .production : .sandbox)
+            var poolLogger = logger
+            poolLogger[metadataKey: "apns.environment"] = "\(environment.rawValue)"
+            let settings = APNSConnectionSettings(
+                endpoint: endpoint,
+                sslContext: sslContext,
+                signingKey: signingKey,
+                timeouts: configuration.timeouts,
+                maxConcurrentStreams: max(1, configuration.pool.maxConcurrentStreams),
+                maxQueuedRequests: max(1, configuration.pool.maxQueuedRequests),
+                providerTokenRefreshInterval: interval,
+                maxTransparentRetries: max(0, configuration.maxTransparentRetries),
+                clock: clock,
+                logger: poolLogger
+            )
+            pools[environment] = APNSConnectionPool(
+                settings: settings,
+                pool: configuration.pool,
+                eventLoopGroup: eventLoopGroup
+            )
+        }
+        self.pools = pools
+    }
+
+    private static func makeSSLContext(_ configuration: APNSConfiguration) throws -> NIOSSLContext {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
+        tls.applicationProtocols = ["h2"]
+        do {
+            if let pem = configuration.additionalTrustRootsPEM {
+                let roots = try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8))
+                guard !roots.isEmpty else {
+                    throw PushgateError.invalidConfiguration("apns: the CA file holds no PEM certificate")
+                }
+                if configuration.trustOnlyAdditionalRoots {
+                    tls.trustRoots = .certificates(roots)
+                } else {
+                    tls.additionalTrustRoots = [.certificates(roots)]
+                }
+            }
+            switch configuration.authentication {
+            case .token:
+                break
+            case .certificate(let chainPEM, let keyPEM):
+                let chain = try NIOSSLCertificate.fromPEMBytes(Array(chainPEM.utf8))
+                guard !chain.isEmpty else {
+                    throw PushgateError.credentials("apns: the client certificate file holds no PEM certificate")
+                }
+                tls.certificateChain = chain.map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem))
+            case .pkcs12(let bytes, let passphrase):
+                let bundle = try NIOSSLPKCS12Bundle(buffer: bytes, passphrase: passphrase.map { Array($0.utf8) })
+                tls.certificateChain = bundle.certificateChain.map { .certificate($0) }
+                tls.privateKey = .privateKey(bundle.privateKey)
+            }
+            return try NIOSSLContext(configuration: tls)
+        } catch let error as PushgateError {
+            throw error
+        } catch {
+            throw PushgateError.credentials("apns: could not load TLS material: \(error)")
+        }
+    }
+
+    public func send(_ delivery: Delivery, logger: Logger) async -> DeliveryReport {
+        let report = try? await self.submit(delivery).get()
+        return report ?? DeliveryReport(outcome: .retryable(after: nil, stage: .queued))
+    }
+
+    /// Callback-style send for hot loops (the dispatcher and `pushgate bench`): never fails;
+    /// every failure is a classified report. `rawPayload` replaces the built payload.
+    public func submit(_ delivery: Delivery, rawPayload: ByteBuffer? = nil) -> EventLoopFuture<DeliveryReport> {
+        let request: APNSRequest
+        do {
+            request = try self.builder.makeRequest(for: delivery, now: self.clock(), rawPayload: rawPayload)
+        } catch {
+            return self.eventLoopGroup.any().makeSucceededFuture(
+                DeliveryReport(outcome: error.outcome, vendorReason: error.reason)
+            )
+        }
+        guard let pool = self.pools[delivery.target.environment] else {
+            return self.eventLoopGroup.any().makeSucceededFuture(
+                DeliveryReport(outcome: .permanent(reason: .invalidRequest), vendorReason: "no pool for environment")
+            )
+        }
+        let verified = self._tokenEnvironmentVerified
+        return pool.submit(request).map { response in
+            Self.report(for: response, tokenEnvironmentVerified: verified)
+        }.recover { error in
+            guard let error = error as? APNSTransportError else {
+                return DeliveryReport(outcome: .retryable(after: nil, stage: .queued), vendorReason: "\(error)")
+            }
+            return DeliveryReport(outcome: error.outcome, vendorReason: error.detail)
+        }
+    }
+
+    static func report(for response: APNSResponse, tokenEnvironmentVerified: Bool) -> DeliveryReport {
+        var outcome = APNSResponseClassifier.classify(response, tokenEnvironmentVerified: tokenEnvironmentVerified).outcome
+        // A fresh token on a fresh connection was already tried: a second auth failure is
+        // configuration (wrong key, team or clock), not staleness (VENDORS.md §7).
+        if case .authRefresh(let reason) = outcome, response.afterFreshConnection {
+            outcome = .permanent(reason: reason)
+        }
+        return DeliveryReport(
+            outcome: outcome,
+            vendorStatus: response.status,
+            vendorReason: response.reason?.rawValue,
+            vendorMessageID: response.apnsID
+        )
+    }
+
+    /// The live connections of one environment's pool, for diagnostics and tests.
+    func connectionSnapshots(_ environment: DeviceTarget.Environment = .production) async -> [APNSConnection.Snapshot] {
+        await self.pools[environment]?.snapshots() ?? []
+    }
+
+    /// Closes every connection after in-flight requests finish (or the grace period ends).
+    public func shutdown() async {
+        for pool in self.pools.values {
+            await pool.shutdown()
+        }
+    }
+
+    public func run() async throws {
+        try await gracefulShutdown()
+        await self.shutdown()
+    }
+}

@@ -1,0 +1,114 @@
+import PushgateCore
+
+/// Everything one APNs adapter needs: where to connect, how to authenticate, and how to
+/// manage its connections. One adapter serves one set of credentials.
+public struct APNSConfiguration: Sendable {
+    /// The app's bundle id; push-type suffixes (`.voip`, …) are added per request.
+    public var topic: String
+    public var authentication: Authentication
+    /// Overrides the production and sandbox hosts (simulators, tests, ports 2197).
+    public var endpoint: Endpoint?
+    /// Extra PEM CA certificates to trust besides the system roots (simulators and tests).
+    public var additionalTrustRootsPEM: String?
+    /// When true, only `additionalTrustRootsPEM` is trusted, not the system roots.
+    public var trustOnlyAdditionalRoots: Bool = false
+    public var pool: Pool = Pool()
+    public var timeouts: Timeouts = Timeouts()
+    /// A connection keeps its provider token this long, then signs a new one. APNs wants
+    /// 20 min ≤ refresh < 60 min per connection (VENDORS.md A5).
+    public var providerTokenRefreshInterval: Duration = .seconds(45 * 60)
+    /// Not-sent requests (GOAWAY, REFUSED_STREAM, a connection lost before the request was
+    /// written, a stale provider token) are re-sent transparently this many times.
+    public var maxTransparentRetries: Int = 3
+
+    public init(topic: String, authentication: Authentication, endpoint: Endpoint? = nil) {
+        self.topic = topic
+        self.authentication = authentication
+        self.endpoint = endpoint
+    }
+
+    /// How requests authenticate.
+    public enum Authentication: Sendable {
+        /// Token auth: an ES256 JWT signed with the team's `.p8` key.
+        case token(APNSSigningKey)
+        /// Certificate auth: a TLS client certificate (PEM chain + PEM key).
+        case certificate(chainPEM: String, privateKeyPEM: String)
+        /// Certificate auth from a PKCS#12 bundle.
+        case pkcs12(bytes: [UInt8], passphrase: String?)
+    }
+
+    /// A vendor host and port.
+    public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int = 443) {
+            self.host = host
+            self.port = port
+        }
+
+        public static let production = Endpoint(host: "api.push.apple.com")
+        public static let sandbox = Endpoint(host: "api.sandbox.push.apple.com")
+
+        /// Parses `https://host[:port]` or `host[:port]`.
+        public init(parsing text: String) throws {
+            var rest = Substring(text)
+            if rest.hasPrefix("https://") {
+                rest = rest.dropFirst("https://".count)
+            } else if rest.contains("://") {
+                throw PushgateError.invalidInput("endpoint \(text) must use https://")
+            }
+            while rest.hasSuffix("/") { rest = rest.dropLast() }
+            var host = rest
+            var port = 443
+            if let colon = rest.lastIndex(of: ":"), !rest.hasSuffix("]") {
+                host = rest[..<colon]
+                guard let parsed = Int(rest[rest.index(after: colon)...]), (1...65535).contains(parsed) else {
+                    throw PushgateError.invalidInput("endpoint \(text) has an invalid port")
+                }
+                port = parsed
+            }
+            if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+            guard !host.isEmpty, !host.contains("/") else {
+                throw PushgateError.invalidInput("endpoint \(text) has no host")
+            }
+            self.init(host: String(host), port: port)
+        }
+
+        public var description: String { "\(self.host):\(self.port)" }
+    }
+
+    /// The connection pool's shape.
+    public struct Pool: Sendable {
+        /// Long-lived HTTP/2 connections per environment; each is opened on first use.
+        public var connections: Int = 2
+        /// Never more streams per connection than this, whatever the server allows.
+        public var maxConcurrentStreams: Int = 1000
+        /// Requests waiting for a stream, per connection; beyond it a send fails fast.
+        public var maxQueuedRequests: Int = 10_000
+        /// Reconnect backoff after a failed connect: doubles from `initial` up to `maximum`.
+        public var reconnectBackoffInitial: Duration = .seconds(1)
+        public var reconnectBackoffMaximum: Duration = .seconds(60)
+
+        public init() {}
+    }
+
+    /// Deadlines for every network step.
+    public struct Timeouts: Sendable {
+        /// TCP connect, including name resolution.
+        public var connect: Duration = .seconds(10)
+        /// TLS handshake plus the server's first SETTINGS.
+        public var handshake: Duration = .seconds(10)
+        /// From submission to response, queueing included. A request written and unanswered
+        /// by then is ambiguous.
+        public var request: Duration = .seconds(15)
+        /// A connection that has read nothing for this long is sent a PING.
+        public var pingInterval: Duration = .seconds(60)
+        /// A PING unanswered this long closes the connection.
+        public var pingTimeout: Duration = .seconds(10)
+        /// How long `shutdown` waits for in-flight requests.
+        public var shutdownGrace: Duration = .seconds(10)
+
+        public init() {}
+    }
+}

@@ -1,0 +1,514 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOHPACK
+import NIOHTTP2
+import NIOPosix
+import NIOSSL
+import PushgateCore
+
+/// What every connection of a pool shares.
+struct APNSConnectionSettings: Sendable {
+    var endpoint: APNSConfiguration.Endpoint
+    var sslContext: NIOSSLContext
+    var signingKey: APNSSigningKey?
+    var timeouts: APNSConfiguration.Timeouts
+    var maxConcurrentStreams: Int
+    var maxQueuedRequests: Int
+    var providerTokenRefreshInterval: Duration
+    var maxTransparentRetries: Int
+    var clock: @Sendable () -> Date
+    var logger: Logger
+}
+
+/// One long-lived HTTP/2 connection to APNs with its own provider token, stream limit and
+/// queue of requests waiting for a stream.
+///
+/// All mutable state is confined to `eventLoop`: every entry point is either called from a
+/// channel handler on that loop or hops there first. That invariant is what makes the
+/// `@unchecked Sendable` sound.
+final class APNSConnection: @unchecked Sendable {
+    enum State {
+        case idle
+        case connecting
+        case ready
+        /// GOAWAY, a stale token or shutdown: no new streams; closes when the last one ends.
+        case draining
+        case closed
+    }
+
+    let id: Int
+    /// The pool slot this connection was opened for.
+    let slot: Int
+    let eventLoop: any EventLoop
+    private let settings: APNSConnectionSettings
+    // Strong: the pool drops its connections as they close, which breaks the cycle.
+    private let pool: APNSConnectionPool
+    private var logger: Logger
+
+    private(set) var state = State.idle
+    private var channel: (any Channel)?
+    private var multiplexer: NIOHTTP2Handler.StreamMultiplexer?
+    /// Until the server's first SETTINGS we allow one stream, as APNs does with token auth.
+    private var streamLimit = 1
+    private var inFlight = 0
+    /// The most streams this connection ever had open at once (for tests and diagnostics).
+    private var peakInFlight = 0
+    /// APNs accepted a push on this connection: it works, so reconnect backoff resets.
+    private var hasDelivered = false
+    private var queue = CircularBuffer<APNSPendingRequest>()
+    private(set) var goAwayLastStreamID: HTTP2StreamID?
+    private var connectStage = FailureStage.connect
+    private var setupTimeout: Scheduled<Void>?
+    private var authorization: String?
+    private var tokenIssuedAt = Date.distantPast
+    private var pingTask: RepeatedTask?
+    private var pingTimeout: Scheduled<Void>?
+    private var lastActivity = NIODeadline.now()
+    private var closeError: APNSTransportError?
+    private var closedPromise: EventLoopPromise<Void>
+
+    init(id: Int, slot: Int, eventLoop: any EventLoop, settings: APNSConnectionSettings, pool: APNSConnectionPool) {
+        self.id = id
+        self.slot = slot
+        self.eventLoop = eventLoop
+        self.settings = settings
+        self.pool = pool
+        self.logger = settings.logger
+        self.logger[metadataKey: "apns.connection"] = "\(id)"
+        self.closedPromise = eventLoop.makePromise()
+    }
+
+    /// Completes when the connection is closed, whatever the reason.
+    var closeFuture: EventLoopFuture<Void> { self.closedPromise.futureResult }
+
+    // MARK: Connecting
+
+    /// Opens the connection. Requests submitted meanwhile wait in the queue.
+    func start() {
+        self.eventLoop.assertInEventLoop()
+        guard case .idle = self.state else { return }
+        self.state = .connecting
+        let endpoint = self.settings.endpoint
+        let sslContext = self.settings.sslContext
+        let streamCap = self.settings.maxConcurrentStreams
+        // SNI must be a name; for an IP literal (simulators) BoringSSL checks the IP SAN instead.
+        let serverHostname = Self.isIPLiteral(endpoint.host) ? nil : endpoint.host
+        let setupDeadline = self.settings.timeouts.connect + self.settings.timeouts.handshake
+        self.setupTimeout = self.eventLoop.scheduleTask(in: .init(setupDeadline)) { [self] in
+            self.failSetup(APNSTransportError(stage: self.connectStage, detail: "connection setup timed out"))
+        }
+        let bootstrap = ClientBootstrap(group: self.eventLoop)
+            .connectTimeout(.init(self.settings.timeouts.connect))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
+                    var connectionConfiguration = NIOHTTP2Handler.ConnectionConfiguration()
+                    connectionConfiguration.initialSettings = [
+                        HTTP2Setting(parameter: .maxConcurrentStreams, value: streamCap),
+                        HTTP2Setting(parameter: .initialWindowSize, value: 65_535),
+                        HTTP2Setting(parameter: .enablePush, value: 0),
+                    ]
+                    let multiplexer = try sync.configureHTTP2Pipeline(
+                        mode: .client,
+                        connectionConfiguration: connectionConfiguration,
+                        streamConfiguration: .init(),
+                        inboundStreamInitializer: { $0.close() }  // APNs never pushes streams to us.
+                    )
+                    try sync.addHandler(APNSConnectionHandler(connection: self))
+                    self.multiplexer = multiplexer
+                }
+            }
+        bootstrap.connect(host: endpoint.host, port: endpoint.port).assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success(let channel):
+                self.channel = channel
+                self.connectStage = .upstreamTLS
+                if case .closed = self.state { channel.close(promise: nil) }
+            case .failure(let error):
+                self.failSetup(Self.connectFailure(error))
+            }
+        }
+    }
+
+    func tlsHandshakeCompleted(negotiatedProtocol: String?) {
+        guard negotiatedProtocol == "h2" else {
+            self.failSetup(APNSTransportError(
+                stage: .alpn,
+                detail: "the server did not agree to HTTP/2 in ALPN (got \(negotiatedProtocol ?? "none"))"
+            ))
+            return
+        }
+        self.connectStage = .http2Setup
+    }
+
+    func settingsReceived(maxConcurrentStreams: Int?) {
+        // Absent means unlimited (RFC 9113); our own cap still applies.
+        let limit = maxConcurrentStreams ?? self.settings.maxConcurrentStreams
+        self.streamLimit = max(0, min(limit, self.settings.maxConcurrentStreams))
+        if case .connecting = self.state, self.connectStage == .http2Setup {
+            self.becomeReady()
+        }
+        self.startQueuedRequests()
+    }
+
+    private func becomeReady() {
+        self.state = .ready
+        self.lastActivity = .now()
+        self.setupTimeout?.cancel()
+        self.setupTimeout = nil
+        self.logger.debug("APNs connection ready", metadata: ["apns.endpoint": "\(self.settings.endpoint)"])
+        let interval = TimeAmount(self.settings.timeouts.pingInterval)
+        self.pingTask = self.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in
+            self.checkHealth()
+        }
+    }
+
+    private func failSetup(_ error: APNSTransportError) {
+        guard case .connecting = self.state else { return }
+        self.logger.warning(
+            "APNs connection failed",
+            metadata: ["apns.endpoint": "\(self.settings.endpoint)", "apns.stage": "\(error.stage.rawValue)",
+                "error": "\(error.detail)"]
+        )
+        self.closeError = error
+        self.state = .closed
+        self.setupTimeout?.cancel()
+        self.pool.connectionFailedToConnect(self, error: error)
+        // Nothing was sent on a connection that never became ready: the caller retries later.
+        while let pending = self.queue.popFirst() { pending.fail(error) }
+        if let channel = self.channel {
+            channel.close(promise: nil)
+        } else {
+            self.closedPromise.succeed()
+        }
+    }
+
+    static func connectFailure(_ error: any Error) -> APNSTransportError {
+        if let error = error as? NIOConnectionError, error.connectionErrors.isEmpty {
+            return APNSTransportError(stage: .resolve, detail: "could not resolve \(error.host)")
+        }
+        if let error = error as? ChannelError, case .connectTimeout = error {
+            return APNSTransportError(stage: .connect, detail: "TCP connect timed out")
+        }
+        return APNSTransportError(stage: .connect, detail: "TCP connect failed: \(error)")
+    }
+
+    static func isIPLiteral(_ host: String) -> Bool {
+        (try? SocketAddress(ipAddress: host, port: 0)) != nil
+    }
+
+    func connectionErrorCaught(_ error: any Error) {
+        if case .connecting = self.state {
+            let stage: FailureStage = self.connectStage == .upstreamTLS ? .upstreamTLS : self.connectStage
+            self.failSetup(APNSTransportError(stage: stage, detail: "\(error)"))
+        } else {
+            self.logger.debug("APNs connection error", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Requests
+
+    /// Takes a request; it waits for a stream if none is free. Call on `eventLoop`.
+    func enqueue(_ pending: APNSPendingRequest) {
+        self.eventLoop.assertInEventLoop()
+        switch self.state {
+        case .draining, .closed:
+            self.pool.resubmit(pending, from: self, failure: APNSTransportError(
+                stage: .queued, detail: "the connection closed before the request was sent"))
+            return
+        case .idle, .connecting, .ready:
+            break
+        }
+        guard self.queue.count < self.settings.maxQueuedRequests else {
+            pending.fail(APNSTransportError(stage: .queued, detail: "too many requests waiting for APNs"))
+            return
+        }
+        pending.timeout = self.eventLoop.scheduleTask(deadline: pending.deadline) { [self] in
+            self.requestTimedOut(pending)
+        }
+        self.queue.append(pending)
+        if case .idle = self.state { self.start() }
+        self.startQueuedRequests()
+    }
+
+    private func startQueuedRequests() {
+        guard case .ready = self.state else { return }
+        while self.inFlight < self.streamLimit, let pending = self.queue.popFirst() {
+            if pending.isCompleted { continue }
+            self.startStream(pending)
+        }
+    }
+
+    private func startStream(_ pending: APNSPendingRequest) {
+        guard let multiplexer = self.multiplexer else { return }
+        self.inFlight += 1
+        self.peakInFlight = max(self.peakInFlight, self.inFlight)
+        let headers = self.makeHeaders(for: pending.request)
+        let created = self.eventLoop.makePromise(of: (any Channel).self)
+        multiplexer.createStreamChannel(promise: created) { [self] stream in
+            stream.eventLoop.makeCompletedFuture {
+                try stream.pipeline.syncOperations.addHandler(
+                    APNSStreamHandler(pending: pending, headers: headers, connection: self)
+                )
+            }
+        }
+        // Stream creation is deferred; if it fails no handler will report, so report here.
+        created.futureResult.assumeIsolated().whenFailure { [self] error in
+            guard pending.stream == nil else { return }
+            self.streamFailed(pending, APNSTransportError(stage: .streamRefused, detail: "could not open a stream: \(error)"))
+        }
+    }
+
+    private func makeHeaders(for request: APNSRequest) -> HPACKHeaders {
+        var headers = HPACKHeaders()
+        headers.reserveCapacity(11)
+        headers.add(name: ":method", value: "POST")
+        headers.add(name: ":scheme", value: "https")
+        // Unique per request: kept out of the small HPACK table (NIO-HTTP2-NOTES.md).
+        headers.add(name: ":path", value: request.path, indexing: .nonIndexable)
+        headers.add(name: ":authority", value: self.settings.endpoint.host)
+        if let authorization = self.currentAuthorization() {
+            headers.add(name: "authorization", value: authorization)
+        }
+        headers.add(name: "apns-id", value: request.apnsID, indexing: .nonIndexable)
+        headers.add(name: "apns-push-type", value: request.pushType.rawValue)
+        headers.add(name: "apns-topic", value: request.topic)
+        headers.add(name: "apns-priority", value: Self.priorityText(request.priority))
+        if let expiration = request.expiration {
+            headers.add(name: "apns-expiration", value: String(expiration), indexing: .nonIndexable)
+        }
+        if let collapseID = request.collapseID {
+            headers.add(name: "apns-collapse-id", value: collapseID, indexing: .nonIndexable)
+        }
+        headers.add(name: "content-type", value: "application/json")
+        return headers
+    }
+
+    private static func priorityText(_ priority: Int) -> String {
+        switch priority {
+        case 10: "10"
+        case 5: "5"
+        case 1: "1"
+        default: String(priority)
+        }
+    }
+
+    /// The connection's bearer token, signed anew once it is `providerTokenRefreshInterval`
+    /// old: one token per connection, never changed sooner (VENDORS.md A5).
+    private func currentAuthorization() -> String? {
+        guard let key = self.settings.signingKey else { return nil }
+        let now = self.settings.clock()
+        if let authorization = self.authorization,
+            now.timeIntervalSince(self.tokenIssuedAt) < self.settings.providerTokenRefreshInterval.timeInterval
+        {
+            return authorization
+        }
+        do {
+            let token = try key.makeProviderToken(issuedAt: now)
+            if self.authorization != nil {
+                self.logger.debug("refreshed the APNs provider token")
+            }
+            self.authorization = "bearer " + token
+            self.tokenIssuedAt = now
+        } catch {
+            self.logger.error("could not sign an APNs provider token", metadata: ["error": "\(error)"])
+        }
+        return self.authorization
+    }
+
+    func responseReceived(_ response: APNSResponse, for pending: APNSPendingRequest) {
+        self.releaseStream()
+        self.lastActivity = .now()
+        if response.status == 200 {
+            if !self.hasDelivered {
+                self.hasDelivered = true
+                self.pool.connectionDelivered(self)
+            }
+        } else {
+            let rule = APNSResponseClassifier.classify(response)
+            if rule.connectionAction == .replaceConnection {
+                self.logger.info(
+                    "retiring the APNs connection after a response",
+                    metadata: ["apns.reason": "\(response.reason?.rawValue ?? "")"]
+                )
+                self.beginDraining()
+            }
+            if rule.resendOnFreshConnection, !pending.resentForProviderToken {
+                pending.resentForProviderToken = true
+                self.pool.resubmit(pending, from: self, failure: APNSTransportError(
+                    stage: .queued, detail: "APNs rejected the request: \(response.reason?.rawValue ?? "")"),
+                    countsAsResend: false)
+                return
+            }
+        }
+        var response = response
+        response.afterFreshConnection = pending.resentForProviderToken
+        pending.succeed(response)
+    }
+
+    func streamFailed(_ pending: APNSPendingRequest, _ failure: APNSTransportError) {
+        self.releaseStream()
+        if failure.requestWritten {
+            pending.fail(failure)
+        } else {
+            // A graceful GOAWAY is APNs moving us along, not a fault of this request: it does
+            // not use up the resend budget (the request's deadline still bounds it).
+            self.pool.resubmit(pending, from: self, failure: failure, countsAsResend: failure.stage != .goAwayUnprocessed)
+        }
+    }
+
+    private func releaseStream() {
+        self.inFlight -= 1
+        if case .draining = self.state, self.inFlight == 0 {
+            self.channel?.close(promise: nil)
+        }
+        self.startQueuedRequests()
+    }
+
+    private func requestTimedOut(_ pending: APNSPendingRequest) {
+        guard !pending.isCompleted else { return }
+        if let stream = pending.stream {
+            // The stream handler reports ambiguous (written) or not sent, from what it saw.
+            stream.close(promise: nil)
+        } else {
+            pending.fail(APNSTransportError(stage: .queued, detail: "no free APNs stream before the request timeout"))
+        }
+    }
+
+    /// What a connection looks like right now, for diagnostics and tests.
+    struct Snapshot: Sendable {
+        var id: Int
+        var state: String
+        var streamLimit: Int
+        var inFlight: Int
+        var peakInFlight: Int
+        var queued: Int
+    }
+
+    func snapshot() -> EventLoopFuture<Snapshot> {
+        self.eventLoop.submit { [self] in
+            Snapshot(
+                id: self.id,
+                state: "\(self.state)",
+                streamLimit: self.streamLimit,
+                inFlight: self.inFlight,
+                peakInFlight: self.peakInFlight,
+                queued: self.queue.count
+            )
+        }
+    }
+
+    // MARK: Connection lifecycle
+
+    func goAwayReceived(lastStreamID: HTTP2StreamID, errorCode: HTTP2ErrorCode, debugText: String) {
+        self.logger.info(
+            "APNs sent GOAWAY",
+            metadata: ["apns.last_stream_id": "\(lastStreamID)", "apns.error_code": "\(errorCode)",
+                "apns.reason": "\(debugText)"]
+        )
+        self.goAwayLastStreamID = lastStreamID
+        self.beginDraining()
+    }
+
+    /// Stops new streams, hands queued requests to other connections, and closes once
+    /// in-flight streams end.
+    func beginDraining() {
+        switch self.state {
+        case .ready, .connecting, .idle:
+            self.state = .draining
+        case .draining, .closed:
+            return
+        }
+        self.pool.connectionRetired(self)
+        self.handQueuedRequestsToPool(detail: "connection draining")
+        if self.inFlight == 0 { self.channel?.close(promise: nil) }
+    }
+
+    func channelClosed() {
+        let previous = self.state
+        self.state = .closed
+        self.pingTask?.cancel()
+        self.pingTimeout?.cancel()
+        self.setupTimeout?.cancel()
+        switch previous {
+        case .closed:
+            break  // `failSetup` already reported this connection.
+        case .idle, .connecting:
+            let error = APNSTransportError(stage: self.connectStage, detail: "the server closed the connection during setup")
+            self.pool.connectionFailedToConnect(self, error: error)
+            while let pending = self.queue.popFirst() { pending.fail(error) }
+        case .ready, .draining:
+            if case .ready = previous { self.pool.connectionRetired(self) }
+            self.handQueuedRequestsToPool(detail: "connection closed")
+            self.pool.connectionClosed(self, healthy: self.hasDelivered)
+        }
+        self.closedPromise.succeed()
+    }
+
+    /// Queued requests were never sent: another connection takes them, without using up
+    /// their resend budget.
+    private func handQueuedRequestsToPool(detail: String) {
+        while let pending = self.queue.popFirst() {
+            if pending.isCompleted { continue }
+            self.pool.resubmit(pending, from: self, failure: APNSTransportError(stage: .queued, detail: detail),
+                countsAsResend: false)
+        }
+    }
+
+    /// PINGs a connection that has been quiet; closes it if the PING goes unanswered.
+    private func checkHealth() {
+        guard case .ready = self.state, self.pingTimeout == nil else { return }
+        guard NIODeadline.now() - self.lastActivity >= TimeAmount(self.settings.timeouts.pingInterval) else { return }
+        self.channel?.writeAndFlush(HTTP2Frame(streamID: .rootStream, payload: .ping(HTTP2PingData(), ack: false)), promise: nil)
+        self.pingTimeout = self.eventLoop.scheduleTask(in: .init(self.settings.timeouts.pingTimeout)) { [self] in
+            self.logger.warning("APNs connection did not answer a PING; closing it")
+            self.channel?.close(promise: nil)
+        }
+    }
+
+    func pingAcknowledged() {
+        self.pingTimeout?.cancel()
+        self.pingTimeout = nil
+        self.lastActivity = .now()
+    }
+
+    /// Graceful close: no new streams, in-flight ones may finish until `deadline`.
+    func shutdown(deadline: NIODeadline) -> EventLoopFuture<Void> {
+        self.eventLoop.execute { [self] in
+            switch self.state {
+            case .idle:
+                self.state = .closed
+                self.closedPromise.succeed()
+                return
+            case .connecting:
+                self.failSetup(APNSTransportError(stage: .connect, detail: "the APNs adapter is shutting down"))
+                return
+            case .ready, .draining:
+                self.beginDraining()
+            case .closed:
+                return
+            }
+            self.eventLoop.scheduleTask(deadline: deadline) { [self] in
+                self.channel?.close(promise: nil)
+            }
+        }
+        return self.closeFuture
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
+
+extension Duration {
+    var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = self.components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,42 @@
+/// Where a send failed. Everything before `requestWrite` happened before any request byte
+/// reached the vendor, so the vendor cannot have acted on it (ARCHITECTURE rule 4).
+public enum FailureStage: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Name resolution of the vendor or proxy host.
+    case resolve
+    /// TCP connect to the vendor or proxy.
+    case connect
+    /// TLS handshake with the proxy.
+    case proxyTLS
+    /// The proxy refused or failed the CONNECT (407, 403, 502, 504, …).
+    case proxyConnect
+    /// TLS handshake with the vendor (through the tunnel, when proxied).
+    case upstreamTLS
+    /// The vendor did not agree to HTTP/2 in ALPN.
+    case alpn
+    /// The HTTP/2 connection preface or SETTINGS exchange did not complete.
+    case http2Setup
+    /// The request waited for a free stream or connection and its deadline passed first.
+    case queued
+    /// The vendor refused the stream (`REFUSED_STREAM`) or the stream could not be opened.
+    case streamRefused
+    /// GOAWAY named a last-stream-id below our stream: the vendor never processed it.
+    case goAwayUnprocessed
+    /// The connection closed while the request was being written: some bytes may have left.
+    case requestWrite
+    /// The request was written and no answer came (timeout, reset, connection loss).
+    case awaitingResponse
+
+    /// Whether the vendor may have received and acted on the request. When true, a retry
+    /// must reuse the delivery's vendor identity and the outcome is ambiguous.
+    public var vendorMayHaveReceived: Bool {
+        switch self {
+        case .requestWrite, .awaitingResponse: true
+        default: false
+        }
+    }
+
+    /// Whether the failure is in the path to a proxy (reported as a proxy failure in metrics).
+    public var isProxyFailure: Bool {
+        self == .proxyTLS || self == .proxyConnect
+    }
+}

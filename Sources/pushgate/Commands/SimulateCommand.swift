@@ -1,0 +1,217 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import Logging
+import PushgateSimulator
+import ServiceLifecycle
+
+/// `pushgate simulate …`: the vendor simulators, for demos, benchmarks and client development.
+struct SimulateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Run a fake vendor push service.",
+        subcommands: [SimulateAPNSCommand.self]
+    )
+}
+
+/// `pushgate simulate apns`: a strict fake APNs over HTTP/2 and TLS.
+struct SimulateAPNSCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apns",
+        abstract: "Run a strict fake APNs (HTTP/2 over TLS) until SIGINT or SIGTERM.",
+        discussion: """
+            Prints one line when listening, and the final counters as one JSON line when stopped. \
+            GET /_sim/counters answers the counters; POST /_sim/reset zeroes them.
+
+            Device-token prefixes inject faults (after authentication and validation, except refuseStream): \
+            41000000 410 Unregistered, 40000000 400 BadDeviceToken, 40000001 400 DeviceTokenNotForTopic, \
+            42900000 429 TooManyRequests, 50000000 500 InternalServerError, 50300000 503 ServiceUnavailable, \
+            50300001 503 Shutdown, de1a0000 slow (2 s), d0d00000 close the connection unanswered, \
+            acd00000 accept then close unanswered, 51100000 never answer, ef000000 RST_STREAM(REFUSED_STREAM).
+            """
+    )
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0: any free port).")
+    var port = 2197
+
+    @Option(name: .customLong("cert"), help: "Server certificate chain (PEM). Needs --key.")
+    var certificateFile: String?
+
+    @Option(name: .customLong("key"), help: "Server private key (PEM). Needs --cert.")
+    var keyFile: String?
+
+    @Option(
+        name: .customLong("ca-out"),
+        help: "Without --cert/--key: where to write the generated CA certificate (PEM) for clients to trust."
+    )
+    var caOutputFile: String?
+
+    @Option(
+        name: .customLong("client-ca"),
+        help: "Require client certificates issued by these roots (PEM): APNs certificate authentication."
+    )
+    var clientCAFile: String?
+
+    @Option(
+        name: .customLong("auth-key-pub"),
+        help: "A P-256 public key (PEM) for provider tokens. Repeatable."
+    )
+    var authPublicKeyFiles: [String] = []
+
+    @Option(
+        name: .customLong("auth-key"),
+        help: "A .p8 provider-token key (PKCS#8 PEM); only its public part is used. Repeatable."
+    )
+    var authPrivateKeyFiles: [String] = []
+
+    @Option(
+        name: .customLong("key-id"),
+        help: "The key id of each key, in order: those of --auth-key-pub first, then those of --auth-key."
+    )
+    var keyIDs: [String] = []
+
+    @Option(name: .customLong("team-id"), help: "Require this team id as the tokens' iss.")
+    var teamID: String?
+
+    @Option(name: .customLong("max-streams"), help: "SETTINGS_MAX_CONCURRENT_STREAMS once authenticated.")
+    var maxStreams = 1000
+
+    @Option(name: .customLong("goaway-after"), help: "Send GOAWAY after this many requests on each connection.")
+    var goAwayAfter: Int?
+
+    @Option(help: "Event loop threads (default: one per core).")
+    var threads: Int?
+
+    @Flag(name: .customLong("lenient-der"), help: "Also accept DER-encoded token signatures and a string iat.")
+    var lenientDER = false
+
+    @Flag(name: .customLong("no-faults"), help: "Disable the fault-injecting device-token prefixes.")
+    var noFaults = false
+
+    func validate() throws {
+        guard (0...65535).contains(self.port) else { throw ValidationError("--port must be 0...65535") }
+        guard (self.certificateFile == nil) == (self.keyFile == nil) else {
+            throw ValidationError("--cert and --key go together")
+        }
+        if self.certificateFile == nil && self.caOutputFile == nil {
+            throw ValidationError(
+                "without --cert/--key the simulator makes its own certificates: "
+                    + "give --ca-out FILE so clients can trust them"
+            )
+        }
+        let keyCount = self.authPublicKeyFiles.count + self.authPrivateKeyFiles.count
+        guard self.keyIDs.count == keyCount else {
+            throw ValidationError(
+                "--key-id: give exactly one per --auth-key-pub/--auth-key (\(keyCount) keys, \(self.keyIDs.count) ids)"
+            )
+        }
+        guard Set(self.keyIDs).count == self.keyIDs.count else { throw ValidationError("--key-id: ids must differ") }
+        guard keyCount > 0 || self.clientCAFile != nil else {
+            throw ValidationError("no authentication: give --auth-key or --auth-key-pub with --key-id, or --client-ca")
+        }
+        guard self.maxStreams >= 1 else { throw ValidationError("--max-streams must be at least 1") }
+        if let goAwayAfter = self.goAwayAfter, goAwayAfter < 1 {
+            throw ValidationError("--goaway-after must be at least 1")
+        }
+        if let threads = self.threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() async throws {
+        let logger = CLILogging.logger("pushgate.simulator")
+        let configuration = try self.makeConfiguration()
+        let simulator: APNSSimulator
+        do {
+            simulator = try await APNSSimulator.start(configuration: configuration, logger: logger)
+        } catch let error as SimulatorError {
+            throw CLIError(error.message)
+        }
+
+        let shownHost = self.host.contains(":") ? "[\(self.host)]" : self.host
+        // Unbuffered, so a script waiting for this line sees it at once.
+        Self.writeLine("APNs simulator listening on https://\(shownHost):\(simulator.port)")
+
+        let group = ServiceGroup(
+            services: [simulator],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        try await group.run()
+
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let counters = try encoder.encode(simulator.counters())
+        Self.writeLine(String(decoding: counters, as: UTF8.self))
+    }
+
+    private func makeConfiguration() throws -> APNSSimulator.Configuration {
+        var configuration: APNSSimulator.Configuration
+        if let certificateFile = self.certificateFile, let keyFile = self.keyFile {
+            configuration = APNSSimulator.Configuration(
+                certificateChainPEM: try readUserFile(certificateFile, flag: "--cert"),
+                privateKeyPEM: try readUserFile(keyFile, flag: "--key")
+            )
+        } else if let caOutputFile = self.caOutputFile {
+            let certificates = try DevelopmentCertificates.make(hosts: self.certificateHosts())
+            do {
+                try certificates.caCertificatePEM.write(toFile: caOutputFile, atomically: true, encoding: .utf8)
+            } catch {
+                throw CLIError("--ca-out: cannot write \(caOutputFile): \((error as NSError).localizedDescription)")
+            }
+            configuration = APNSSimulator.Configuration(certificates: certificates)
+        } else {
+            throw ValidationError("give --cert and --key, or --ca-out")
+        }
+        configuration.host = self.host
+        configuration.port = self.port
+
+        if let clientCAFile = self.clientCAFile {
+            configuration.clientCertificateTrustRootsPEM = try readUserFile(clientCAFile, flag: "--client-ca")
+        }
+        var keyIDs = self.keyIDs.makeIterator()
+        for file in self.authPublicKeyFiles {
+            let pem = try readUserFile(file, flag: "--auth-key-pub")
+            guard let keyID = keyIDs.next() else { break }
+            do {
+                configuration.tokenKeys[keyID] = try P256.Signing.PublicKey(pemRepresentation: pem)
+            } catch {
+                throw CLIError("--auth-key-pub \(file): not a P-256 public key in PEM")
+            }
+        }
+        for file in self.authPrivateKeyFiles {
+            let pem = try readUserFile(file, flag: "--auth-key")
+            guard let keyID = keyIDs.next() else { break }
+            do {
+                configuration.tokenKeys[keyID] = try P256.Signing.PrivateKey(pemRepresentation: pem).publicKey
+            } catch {
+                throw CLIError("--auth-key \(file): not a P-256 private key in PEM (.p8)")
+            }
+        }
+        configuration.teamID = self.teamID
+        configuration.maxConcurrentStreams = self.maxStreams
+        configuration.goAwayAfterRequests = self.goAwayAfter
+        configuration.acceptDERSignatures = self.lenientDER
+        if self.noFaults {
+            configuration.faults = []
+        }
+        if let threads = self.threads {
+            configuration.eventLoopThreads = threads
+        }
+        return configuration
+    }
+
+    /// Names the generated server certificate is valid for: loopback, plus the listening address when specific.
+    private func certificateHosts() -> [String] {
+        var hosts = ["localhost", "127.0.0.1", "::1"]
+        if !["0.0.0.0", "::", "localhost", "127.0.0.1", "::1"].contains(self.host) {
+            hosts.append(self.host)
+        }
+        return hosts
+    }
+
+    private static func writeLine(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}

@@ -1,0 +1,255 @@
+import Foundation
+import PushgateCore
+import PushgateSimulator
+import Testing
+
+@testable import PushgateAPNS
+
+/// The adapter against the simulator over real TLS sockets on loopback.
+@Suite struct APNSAdapterTests {
+    @Test func deliversAndEchoesTheDeliveryID() async throws {
+        let fixture = try await SimulatorFixture.start()
+        let delivery = SimulatorFixture.delivery()
+        let report = await fixture.adapter.send(delivery, logger: .init(label: "t"))
+        #expect(report.outcome == .delivered)
+        #expect(report.vendorStatus == 200)
+        #expect(report.vendorMessageID == delivery.id.uuidString.lowercased())
+        #expect(fixture.simulator.acceptedCount(apnsID: delivery.id.uuidString) == 1)
+        try await fixture.stop()
+    }
+
+    /// The simulator's fault tokens produce Apple's answers; each maps to its outcome.
+    @Test(arguments: [
+        ("41000000", DeliveryOutcome.Kind.invalidToken, 410, "Unregistered"),
+        ("40000000", .permanent, 400, "BadDeviceToken"),
+        ("40000001", .invalidToken, 400, "DeviceTokenNotForTopic"),
+        ("42900000", .retryable, 429, "TooManyRequests"),
+        ("50000000", .retryable, 500, "InternalServerError"),
+        ("50300000", .retryable, 503, "ServiceUnavailable"),
+    ])
+    func vendorRejectionsAreClassified(prefix: String, kind: DeliveryOutcome.Kind, status: Int, reason: String) async throws {
+        let fixture = try await SimulatorFixture.start()
+        let report = await fixture.adapter.send(SimulatorFixture.delivery(token: SimulatorFixture.token(prefix: prefix)), logger: .init(label: "t"))
+        #expect(report.outcome.kind == kind)
+        #expect(report.vendorStatus == status)
+        #expect(report.vendorReason == reason)
+        if status == 410, case .invalidToken(_, let since) = report.outcome {
+            let since = try #require(since, "410 keeps APNs' timestamp")
+            #expect(abs(since.timeIntervalSinceNow) < 3600)
+        }
+        if reason == "BadDeviceToken" {
+            // A well-formed token refused by production is reported as an environment mix-up, not dead.
+            #expect(report.outcome == .permanent(reason: .environmentMismatch))
+        }
+        #expect(fixture.simulator.counters().rejected[reason] == 1)
+        try await fixture.stop()
+    }
+
+    @Test func aTokenIsMintedPerConnectionAndReusedUntilItsRefresh() async throws {
+        // Start 50 minutes in the past so the clock can move forward without outrunning APNs' 1 h limit.
+        let fixture = try await SimulatorFixture.start(clockOffset: -50 * 60, connections: 2)
+        var reports = try await fixture.sendAll((0..<40).map { _ in SimulatorFixture.delivery() })
+        #expect(reports.allSatisfy { $0.outcome == .delivered })
+        var counters = fixture.simulator.counters()
+        #expect(counters.connectionsOpened == 2)
+        #expect(counters.providerTokensSeen == 2, "one token per connection, reused for every request")
+        #expect(counters.providerTokenChanges == 0)
+
+        fixture.clock.advance(by: 30 * 60)  // Younger than 45 minutes: keep the token.
+        reports = try await fixture.sendAll((0..<20).map { _ in SimulatorFixture.delivery() })
+        #expect(reports.allSatisfy { $0.outcome == .delivered })
+        #expect(fixture.simulator.counters().providerTokensSeen == 2)
+
+        fixture.clock.advance(by: 16 * 60)  // 46 minutes: each connection signs a new one.
+        reports = try await fixture.sendAll((0..<20).map { _ in SimulatorFixture.delivery() })
+        #expect(reports.allSatisfy { $0.outcome == .delivered })
+        counters = fixture.simulator.counters()
+        #expect(counters.providerTokensSeen == 4)
+        #expect(counters.providerTokenChanges == 2)
+        #expect(counters.rejected.isEmpty)
+        try await fixture.stop()
+    }
+
+    @Test func refreshIntervalsOutsideApplesWindowAreRefused() throws {
+        let key = try APNSSigningKey(keyID: "K", teamID: "T", privateKey: .init())
+        for minutes in [5, 19, 60, 90] {
+            var configuration = APNSConfiguration(topic: "a", authentication: .token(key))
+            configuration.providerTokenRefreshInterval = .seconds(minutes * 60)
+            #expect(throws: PushgateError.self) {
+                try APNSAdapter(configuration: configuration, eventLoopGroup: .singletonMultiThreadedEventLoopGroup, logger: .init(label: "t"))
+            }
+        }
+    }
+
+    @Test func anExpiredProviderTokenIsRetriedOnceOnAFreshConnection() async throws {
+        // A clock 70 minutes slow makes every token "expired" for APNs.
+        let fixture = try await SimulatorFixture.start(clockOffset: -70 * 60)
+        let report = await fixture.adapter.send(SimulatorFixture.delivery(), logger: .init(label: "t"))
+        #expect(report.outcome == .permanent(reason: OutcomeReason("ExpiredProviderToken")))
+        let counters = fixture.simulator.counters()
+        #expect(counters.rejected["ExpiredProviderToken"] == 2, "one resend with a fresh token, no more")
+        #expect(counters.connectionsOpened == 2, "the resend used a new connection")
+        try await fixture.stop()
+    }
+
+    @Test func theStreamLimitStartsAtOneAndFollowsSettings() async throws {
+        let fixture = try await SimulatorFixture.start { $0.maxConcurrentStreams = 7 }
+        let reports = try await fixture.sendAll((0..<60).map { _ in SimulatorFixture.delivery() })
+        #expect(reports.allSatisfy { $0.outcome == .delivered })
+        let snapshots = await fixture.adapter.connectionSnapshots()
+        let connection = try #require(snapshots.first)
+        #expect(connection.streamLimit == 7)
+        #expect(connection.peakInFlight <= 7)
+        #expect(connection.peakInFlight > 1, "after the first accepted push the limit rose")
+        #expect(fixture.simulator.counters().refusedStreams == 0)
+        try await fixture.stop()
+    }
+
+    @Test func goAwayMidBurstLosesNothingAndSendsNothingTwice() async throws {
+        let fixture = try await SimulatorFixture.start(connections: 2) { $0.goAwayAfterRequests = 25 }
+        let deliveries = (0..<400).map { _ in SimulatorFixture.delivery() }
+        let reports = try await fixture.sendAll(deliveries)
+        let counters = fixture.simulator.counters()
+        #expect(counters.goAwaysSent >= 10)
+        #expect(counters.duplicateAPNSIDs == 0)
+        for (delivery, report) in zip(deliveries, reports) {
+            let accepted = fixture.simulator.acceptedCount(apnsID: delivery.id.uuidString)
+            switch report.outcome {
+            case .delivered: #expect(accepted == 1)
+            case .ambiguous: #expect(accepted <= 1)
+            default: Issue.record("unexpected \(report.outcome) \(report.vendorReason ?? "")"); #expect(accepted == 0)
+            }
+        }
+        #expect(reports.filter { $0.outcome == .delivered }.count >= 390)
+        try await fixture.stop()
+    }
+
+    @Test func connectionDropsAreAccountedExactly() async throws {
+        let fixture = try await SimulatorFixture.start(connections: 2)
+        // Every 20th delivery makes the simulator drop its connection after reading the request.
+        let deliveries = (0..<300).map { index in
+            SimulatorFixture.delivery(token: SimulatorFixture.token(prefix: index % 20 == 7 ? "d0d00000" : ""))
+        }
+        let reports = try await fixture.sendAll(deliveries)
+        var delivered = 0
+        for (delivery, report) in zip(deliveries, reports) {
+            let accepted = fixture.simulator.acceptedCount(apnsID: delivery.id.uuidString)
+            switch report.outcome {
+            case .delivered:
+                delivered += 1
+                #expect(accepted == 1)
+            case .ambiguous(let stage):
+                #expect(stage == .awaitingResponse)
+                #expect(accepted <= 1)
+            case .retryable(_, let stage):
+                #expect(stage != nil)
+                #expect(accepted == 0)
+            default:
+                Issue.record("unexpected \(report.outcome)")
+            }
+            if delivery.target.token.hasPrefix("d0d00000") {
+                #expect(report.outcome.kind != .delivered)
+            }
+        }
+        let counters = fixture.simulator.counters()
+        #expect(counters.duplicateAPNSIDs == 0)
+        // Everything APNs accepted is a delivery we sent once; the extra ones were accepted but
+        // their answers died with the connection, and those are reported ambiguous.
+        let acceptedOurs = deliveries.map { fixture.simulator.acceptedCount(apnsID: $0.id.uuidString) }.reduce(0, +)
+        #expect(counters.accepted == acceptedOurs)
+        #expect(counters.accepted >= delivered)
+        #expect(delivered > 200)
+        #expect(counters.droppedConnections >= 1)
+        try await fixture.stop()
+    }
+
+    @Test func anAnswerLostInTransitIsAmbiguousAndTheResendKeepsTheIdentity() async throws {
+        let fixture = try await SimulatorFixture.start()
+        let delivery = SimulatorFixture.delivery(token: SimulatorFixture.token(prefix: "acd00000"))
+        let first = await fixture.adapter.send(delivery, logger: .init(label: "t"))
+        #expect(first.outcome == .ambiguous(stage: .awaitingResponse))
+        var retry = delivery
+        retry.attempt = 2
+        _ = await fixture.adapter.send(retry, logger: .init(label: "t"))
+        // APNs saw the same apns-id twice: the device collapses it instead of showing two.
+        #expect(fixture.simulator.acceptedCount(apnsID: delivery.id.uuidString) == 2)
+        #expect(fixture.simulator.counters().duplicateAPNSIDs == 1)
+        try await fixture.stop()
+    }
+
+    @Test func anUnansweredRequestTimesOutAsAmbiguousAndTheConnectionSurvives() async throws {
+        let fixture = try await SimulatorFixture.start(requestTimeout: .milliseconds(500))
+        let silent = await fixture.adapter.send(
+            SimulatorFixture.delivery(token: SimulatorFixture.token(prefix: "51100000")), logger: .init(label: "t"))
+        #expect(silent.outcome == .ambiguous(stage: .awaitingResponse))
+        let next = await fixture.adapter.send(SimulatorFixture.delivery(), logger: .init(label: "t"))
+        #expect(next.outcome == .delivered)
+        #expect(fixture.simulator.counters().connectionsOpened == 1)
+        try await fixture.stop()
+    }
+
+    @Test func refusedStreamsAreResentThenReportedNotSent() async throws {
+        let fixture = try await SimulatorFixture.start()
+        let report = await fixture.adapter.send(
+            SimulatorFixture.delivery(token: SimulatorFixture.token(prefix: "ef000000")), logger: .init(label: "t"))
+        #expect(report.outcome == .retryable(after: nil, stage: .streamRefused))
+        let counters = fixture.simulator.counters()
+        #expect(counters.refusedStreams == 4, "the first try and three transparent resends")
+        #expect(counters.accepted == 0)
+        try await fixture.stop()
+    }
+
+    @Test func oversizedPayloadsNeverLeave() async throws {
+        let fixture = try await SimulatorFixture.start()
+        let report = await fixture.adapter.send(
+            SimulatorFixture.delivery(body: String(repeating: "x", count: 4200)), logger: .init(label: "t"))
+        #expect(report.outcome == .permanent(reason: .payloadTooLarge))
+        let voip = await fixture.adapter.send(
+            SimulatorFixture.delivery(body: String(repeating: "x", count: 4200), pushType: .voip), logger: .init(label: "t"))
+        #expect(voip.outcome == .delivered)
+        #expect(fixture.simulator.counters().requests == 1)
+        try await fixture.stop()
+    }
+
+    @Test func unreachableEndpointsFailAtConnectAndBackOff() async throws {
+        let key = try APNSSigningKey(keyID: "K", teamID: "T", privateKey: .init())
+        var configuration = APNSConfiguration(topic: "a", authentication: .token(key))
+        configuration.endpoint = .init(host: "127.0.0.1", port: 1)  // Nothing listens on port 1.
+        configuration.pool.connections = 1
+        // Long enough that a slow machine cannot outrun it between the sends below.
+        configuration.pool.reconnectBackoffInitial = .seconds(300)
+        let adapter = try APNSAdapter(configuration: configuration, eventLoopGroup: .singletonMultiThreadedEventLoopGroup, logger: .init(label: "t"))
+        let first = await adapter.send(SimulatorFixture.delivery(), logger: .init(label: "t"))
+        #expect(first.outcome == .retryable(after: nil, stage: .connect))
+        // The first reconnect is immediate; after a second failure the pool backs off and
+        // sends fail fast, saying when to try again.
+        let second = await adapter.send(SimulatorFixture.delivery(), logger: .init(label: "t"))
+        #expect(second.outcome == .retryable(after: nil, stage: .connect))
+        let third = await adapter.send(SimulatorFixture.delivery(), logger: .init(label: "t"))
+        guard case .retryable(let after?, .connect) = third.outcome else {
+            Issue.record("expected a backoff, got \(third.outcome)")
+            return
+        }
+        #expect(after > .seconds(200) && after <= .seconds(300))
+        await adapter.shutdown()
+    }
+
+    @Test func certificateAuthentication() async throws {
+        let certificates = try DevelopmentCertificates.make()
+        let client = try certificates.makeClientCertificate(commonName: "Apple Push Services: com.example.app", uid: "com.example.app")
+        var simulatorConfiguration = APNSSimulator.Configuration(certificates: certificates)
+        simulatorConfiguration.clientCertificateTrustRootsPEM = certificates.caCertificatePEM
+        simulatorConfiguration.eventLoopThreads = 1
+        let simulator = try await APNSSimulator.start(configuration: simulatorConfiguration, logger: .init(label: "t"))
+        var configuration = APNSConfiguration(
+            topic: "com.example.app",
+            authentication: .certificate(chainPEM: client.certificatePEM, privateKeyPEM: client.privateKeyPEM)
+        )
+        configuration.endpoint = .init(host: "127.0.0.1", port: simulator.port)
+        configuration.additionalTrustRootsPEM = certificates.caCertificatePEM
+        let adapter = try APNSAdapter(configuration: configuration, eventLoopGroup: .singletonMultiThreadedEventLoopGroup, logger: .init(label: "t"))
+        #expect(await adapter.send(SimulatorFixture.delivery(), logger: .init(label: "t")).outcome == .delivered)
+        await adapter.shutdown()
+        try await simulator.shutdown()
+    }
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): installs what the tests drive, builds, runs every suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v curl >/dev/null || need+=(curl)
+command -v openssl >/dev/null || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "test.sh: installing ${need[*]}" >&2
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq "${need[@]}" >/dev/null; fi
+fi
+
+# One build of everything (the CLI tests run the pushgate executable), then the suites.
+swift build --build-tests
+swift test --skip-build
+# The test-credential script must keep working for the README's walkthrough.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+certs-example/make-certs.sh "$tmp/certs" >/dev/null
+test -s "$tmp/certs/AuthKey_TESTKEY123.p8"
+echo "test.sh: all tests passed"
