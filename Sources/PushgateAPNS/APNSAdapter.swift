@@ -134,14 +134,20 @@ public final class APNSAdapter: ProviderAdapter, Service {
             )
         }
         let verified = self._tokenEnvironmentVerified
-        return pool.submit(request).map { response in
-            Self.report(for: response, tokenEnvironmentVerified: verified)
-        }.recover { error in
-            guard let error = error as? APNSTransportError else {
-                return DeliveryReport(outcome: .retryable(after: nil, stage: .queued), vendorReason: "\(error)")
+        let response = pool.submit(request)
+        // One promise instead of map + recover: this runs for every push.
+        let report = response.eventLoop.makePromise(of: DeliveryReport.self)
+        response.whenComplete { result in
+            switch result {
+            case .success(let response):
+                report.succeed(Self.report(for: response, tokenEnvironmentVerified: verified))
+            case .failure(let error as APNSTransportError):
+                report.succeed(DeliveryReport(outcome: error.outcome, vendorReason: error.detail))
+            case .failure(let error):
+                report.succeed(DeliveryReport(outcome: .retryable(after: nil, stage: .queued), vendorReason: "\(error)"))
             }
-            return DeliveryReport(outcome: error.outcome, vendorReason: error.detail)
         }
+        return report.futureResult
     }
 
     static func report(for response: APNSResponse, tokenEnvironmentVerified: Bool) -> DeliveryReport {

@@ -78,8 +78,6 @@ final class APNSConnectionPool: Sendable {
         countsAsResend: Bool = true
     ) {
         guard !pending.isCompleted else { return }
-        pending.timeout?.cancel()
-        pending.timeout = nil
         if countsAsResend { pending.resends += 1 }
         guard pending.resends <= self.settings.maxTransparentRetries, NIODeadline.now() < pending.deadline else {
             pending.fail(failure)

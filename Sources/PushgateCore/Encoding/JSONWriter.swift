@@ -1,0 +1,80 @@
+/// Writes `JSONValue`s as compact JSON (RFC 8259) into a byte array.
+///
+/// Payloads are built once per delivery on the send path, where Foundation's `JSONEncoder`
+/// (through `Codable` and generic containers) cost a fifth of the APNs adapter's CPU per
+/// request; this writer does the same job with one pass and no intermediate objects.
+/// Decoding stays with Foundation.
+public enum JSONWriter {
+    /// A value JSON cannot represent.
+    public struct InvalidValue: Error, Hashable, Sendable {
+        public var description: String
+    }
+
+    public static func bytes(_ value: JSONValue) throws(InvalidValue) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        try Self.write(value, into: &output)
+        return output
+    }
+
+    public static func write(_ value: JSONValue, into output: inout [UInt8]) throws(InvalidValue) {
+        switch value {
+        case .null:
+            output.append(contentsOf: "null".utf8)
+        case .bool(let flag):
+            output.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .integer(let number):
+            output.append(contentsOf: String(number).utf8)
+        case .number(let number):
+            guard number.isFinite else { throw InvalidValue(description: "\(number) is not a JSON number") }
+            if number == number.rounded(), abs(number) < 1e15 {
+                output.append(contentsOf: String(Int64(number)).utf8)
+            } else {
+                output.append(contentsOf: String(number).utf8)
+            }
+        case .string(let text):
+            Self.writeString(text, into: &output)
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                try Self.write(element, into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let members):
+            output.append(UInt8(ascii: "{"))
+            var first = true
+            for (key, member) in members {
+                if !first { output.append(UInt8(ascii: ",")) }
+                first = false
+                Self.writeString(key, into: &output)
+                output.append(UInt8(ascii: ":"))
+                try Self.write(member, into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Quotes and escapes: `"` and `\` and the control characters, as RFC 8259 §7 requires.
+    static func writeString(_ text: String, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x00..<0x20:
+                output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                output.append(Self.hexDigits[Int(byte >> 4)])
+                output.append(Self.hexDigits[Int(byte & 0x0F)])
+            default:
+                output.append(byte)
+            }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+}

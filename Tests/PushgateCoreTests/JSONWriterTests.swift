@@ -1,0 +1,38 @@
+import Foundation
+import PushgateCore
+import Testing
+
+@Suite struct JSONWriterTests {
+    /// Written JSON parses back (with Foundation) to the same value.
+    @Test(arguments: [
+        JSONValue.object([:]),
+        .object(["aps": .object(["alert": .object(["title": "Hi \"there\"", "body": "line\nbreak\ttab\\slash"]), "badge": 3])]),
+        .object(["control": .string("\u{01}\u{1F}\r"), "unicode": "日本語 🚀 é", "empty": ""]),
+        .object(["n": .number(0.5), "big": .number(1e300), "neg": .integer(-42), "whole": .number(3), "tiny": .number(-1.25e-7)]),
+        .object(["list": .array([.null, .bool(true), .bool(false), .array([]), .object(["k": 1])])]),
+    ])
+    func roundTripsThroughFoundation(value: JSONValue) throws {
+        let bytes = try JSONWriter.bytes(value)
+        let parsed = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+        let expected = try JSONSerialization.jsonObject(with: JSONEncoder().encode(value), options: [.fragmentsAllowed])
+        #expect(NSDictionary(dictionary: parsed as? [String: Any] ?? [:]) == NSDictionary(dictionary: expected as? [String: Any] ?? [:]))
+        #expect(try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) == JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value)))
+    }
+
+    @Test func escapesAsRFC8259Requires() throws {
+        let bytes = try JSONWriter.bytes(.string("a\"b\\c\u{0}\u{7}"))
+        #expect(String(decoding: bytes, as: UTF8.self) == #""a\"b\\c\u0000\u0007""#)
+    }
+
+    @Test func refusesNonFiniteNumbers() {
+        #expect(throws: JSONWriter.InvalidValue.self) { try JSONWriter.bytes(.object(["x": .number(.infinity)])) }
+        #expect(throws: JSONWriter.InvalidValue.self) { try JSONWriter.bytes(.number(.nan)) }
+    }
+
+    @Test func lowercaseUUIDsMatchFoundation() {
+        for _ in 0..<100 {
+            let id = UUID()
+            #expect(id.lowercasedString == id.uuidString.lowercased())
+        }
+    }
+}
