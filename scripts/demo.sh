@@ -22,9 +22,10 @@ endpoint=$(grep -o 'https://[^ ]*' "$work/sim.out" | head -1)
 [ -n "$endpoint" ] || { echo "demo.sh: the simulator did not start" >&2; exit 1; }
 echo "APNs simulator at $endpoint"
 
-set -x
+echo "+ pushgate send apns --endpoint $endpoint --topic com.example.pushgate --token abab… --title Hello …"
 "$bin" send apns --endpoint "$endpoint" --ca-file "$work/certs/ca.pem" \
   --key-file "$work/certs/AuthKey_TESTKEY123.p8" --key-id TESTKEY123 --team-id TESTTEAM12 \
   --topic com.example.pushgate --token "$(printf 'ab%.0s' $(seq 32))" \
   --title "Hello" --body "Pushgate delivered this through APNs over HTTP/2"
+echo "+ curl $endpoint/_sim/counters   # what the simulator saw"
 curl -sS --http2 --cacert "$work/certs/ca.pem" "$endpoint/_sim/counters"; echo

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v curl >/dev/null || need+=(curl)
 command -v openssl >/dev/null || need+=(openssl)
+command -v tinyproxy >/dev/null || need+=(tinyproxy)  # the third-party CONNECT proxy the APNs adapter is tested through
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}" >&2
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null

@@ -45,6 +45,7 @@ public final class APNSAdapter: ProviderAdapter, Service {
                 "apns: the provider token refresh interval must be at least 20 and under 60 minutes")
         }
         let sslContext = try Self.makeSSLContext(configuration)
+        let proxySSLContext = try configuration.proxy.flatMap { try Self.makeProxySSLContext($0) }
         var pools: [DeviceTarget.Environment: APNSConnectionPool] = [:]
         for environment in DeviceTarget.Environment.allCases {
             var signingKey: APNSSigningKey?
@@ -55,6 +56,8 @@ public final class APNSAdapter: ProviderAdapter, Service {
             let settings = APNSConnectionSettings(
                 endpoint: endpoint,
                 sslContext: sslContext,
+                proxy: configuration.proxy,
+                proxySSLContext: proxySSLContext,
                 signingKey: signingKey,
                 timeouts: configuration.timeouts,
                 maxConcurrentStreams: max(1, configuration.pool.maxConcurrentStreams),
@@ -112,9 +115,43 @@ public final class APNSAdapter: ProviderAdapter, Service {
         }
     }
 
+    /// The TLS session with a `https://` proxy: its CA, and a client certificate if it wants one.
+    private static func makeProxySSLContext(_ proxy: APNSProxy) throws -> NIOSSLContext? {
+        guard proxy.scheme == .https else { return nil }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
+        do {
+            if let pem = proxy.trustRootsPEM {
+                let roots = try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8))
+                guard !roots.isEmpty else {
+                    throw PushgateError.invalidConfiguration("proxy: the CA file holds no PEM certificate")
+                }
+                tls.additionalTrustRoots = [.certificates(roots)]
+            }
+            if let chainPEM = proxy.clientCertificateChainPEM, let keyPEM = proxy.clientPrivateKeyPEM {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(chainPEM.utf8)).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem))
+            }
+            return try NIOSSLContext(configuration: tls)
+        } catch let error as PushgateError {
+            throw error
+        } catch {
+            throw PushgateError.credentials("proxy: could not load TLS material: \(error)")
+        }
+    }
+
     public func send(_ delivery: Delivery, logger: Logger) async -> DeliveryReport {
         let report = try? await self.submit(delivery).get()
         return report ?? DeliveryReport(outcome: .retryable(after: nil, stage: .queued))
+    }
+
+    public func validate(_ delivery: Delivery) -> DeliveryReport? {
+        do {
+            _ = try self.builder.makeRequest(for: delivery, now: self.clock())
+            return nil
+        } catch {
+            return DeliveryReport(outcome: error.outcome, vendorReason: error.reason)
+        }
     }
 
     /// Callback-style send for hot loops (the dispatcher and `pushgate bench`): never fails;

@@ -17,6 +17,8 @@ public struct APNSConfiguration: Sendable {
     /// A connection keeps its provider token this long, then signs a new one. APNs wants
     /// 20 min ≤ refresh < 60 min per connection (VENDORS.md A5).
     public var providerTokenRefreshInterval: Duration = .seconds(45 * 60)
+    /// Send through this CONNECT proxy (one tunnel per connection); nil connects directly.
+    public var proxy: APNSProxy?
     /// Not-sent requests (GOAWAY, REFUSED_STREAM, a connection lost before the request was
     /// written, a stale provider token) are re-sent transparently this many times.
     public var maxTransparentRetries: Int = 3

@@ -8,4 +8,11 @@ public protocol ProviderAdapter: Sendable {
 
     /// Sends one delivery attempt and classifies what happened.
     func send(_ delivery: Delivery, logger: Logger) async -> DeliveryReport
+
+    /// What the adapter would refuse without sending (token format, payload size, header
+    /// limits), so the API can answer 422 before storing; nil when the delivery is sendable.
+    func validate(_ delivery: Delivery) -> DeliveryReport?
+
+    /// Closes connections after in-flight sends finish.
+    func shutdown() async
 }

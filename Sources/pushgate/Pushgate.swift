@@ -8,24 +8,27 @@ struct Pushgate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pushgate",
         abstract: "A self-hosted push provider gateway.",
-        subcommands: [SendCommand.self, BenchCommand.self, SimulateCommand.self, TokenCommand.self]
+        subcommands: [
+            ServeCommand.self, CheckConfigCommand.self, HashKeyCommand.self, SendCommand.self, BenchCommand.self,
+            SimulateCommand.self, TokenCommand.self, ProxyCommand.self,
+        ]
     )
 }
 
 /// Logging is bootstrapped once, here in the executable only (libraries take a Logger).
 enum CLILogging {
+    private static let configuredLevel = ProcessInfo.processInfo.environment["PUSHGATE_LOG_LEVEL"]
+        .flatMap(Logger.Level.init(rawValue:))
     private static let once: Void = {
-        let level = ProcessInfo.processInfo.environment["PUSHGATE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level ?? .warning
-            return handler
-        }
+        LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
     }()
 
-    static func logger(_ label: String) -> Logger {
+    /// `PUSHGATE_LOG_LEVEL` (trace…critical) wins over the command's default.
+    static func logger(_ label: String, defaultLevel: Logger.Level = .warning) -> Logger {
         _ = Self.once
-        return Logger(label: label)
+        var logger = Logger(label: label)
+        logger.logLevel = Self.configuredLevel ?? defaultLevel
+        return logger
     }
 }
 

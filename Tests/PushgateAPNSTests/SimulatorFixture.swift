@@ -35,7 +35,8 @@ struct SimulatorFixture {
         connections: Int = 1,
         requestTimeout: Duration = .seconds(10),
         simulator configure: (inout APNSSimulator.Configuration) -> Void = { _ in },
-        adapter configureAdapter: (inout APNSConfiguration) -> Void = { _ in }
+        adapter configureAdapter: (inout APNSConfiguration) -> Void = { _ in },
+        proxy makeProxy: ((_ simulatorPort: Int) async throws -> APNSProxy)? = nil
     ) async throws -> SimulatorFixture {
         let certificates = try DevelopmentCertificates.make()
         let privateKey = P256.Signing.PrivateKey()
@@ -55,6 +56,11 @@ struct SimulatorFixture {
         configuration.trustOnlyAdditionalRoots = true
         configuration.pool.connections = connections
         configuration.timeouts.request = requestTimeout
+        if let makeProxy {
+            // Proxies resolve the name themselves, and the simulator's certificate names localhost.
+            configuration.endpoint?.host = "localhost"
+            configuration.proxy = try await makeProxy(simulator.port)
+        }
         configureAdapter(&configuration)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, connections))
         let clock = TestClock(start: Date().addingTimeInterval(clockOffset))

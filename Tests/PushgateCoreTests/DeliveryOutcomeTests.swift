@@ -10,7 +10,7 @@ import Testing
     }
 
     @Test func proxyStagesAreProxyFailures() {
-        #expect(FailureStage.allCases.filter(\.isProxyFailure) == [.proxyTLS, .proxyConnect])
+        #expect(FailureStage.allCases.filter(\.isProxyFailure) == [.proxyTCP, .proxyTLS, .proxyConnect])
     }
 
     @Test func kindsHaveStableLabels() {

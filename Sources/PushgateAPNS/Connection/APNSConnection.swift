@@ -11,6 +11,9 @@ import PushgateCore
 struct APNSConnectionSettings: Sendable {
     var endpoint: APNSConfiguration.Endpoint
     var sslContext: NIOSSLContext
+    var proxy: APNSProxy?
+    /// For a TLS proxy: the context of the TLS session with the proxy itself.
+    var proxySSLContext: NIOSSLContext?
     var signingKey: APNSSigningKey?
     var timeouts: APNSConfiguration.Timeouts
     var maxConcurrentStreams: Int
@@ -51,6 +54,7 @@ final class APNSConnection: @unchecked Sendable {
     private var multiplexer: NIOHTTP2Handler.StreamMultiplexer?
     /// Until the server's first SETTINGS we allow one stream, as APNs does with token auth.
     private var streamLimit = 1
+    private var settingsSeen = false
     private var inFlight = 0
     /// The most streams this connection ever had open at once (for tests and diagnostics).
     private var peakInFlight = 0
@@ -92,17 +96,16 @@ final class APNSConnection: @unchecked Sendable {
 
     // MARK: Connecting
 
-    /// Opens the connection. Requests submitted meanwhile wait in the queue.
+    /// Opens the connection, through the proxy if one is set. Requests submitted meanwhile
+    /// wait in the queue.
     func start() {
         self.eventLoop.assertInEventLoop()
         guard case .idle = self.state else { return }
         self.state = .connecting
         self.startDeadlineSweep()
         let endpoint = self.settings.endpoint
-        let sslContext = self.settings.sslContext
-        let streamCap = self.settings.maxConcurrentStreams
-        // SNI must be a name; for an IP literal (simulators) BoringSSL checks the IP SAN instead.
-        let serverHostname = Self.isIPLiteral(endpoint.host) ? nil : endpoint.host
+        let proxy = self.settings.proxy
+        self.connectStage = proxy == nil ? .connect : .proxyTCP
         let setupDeadline = self.settings.timeouts.connect + self.settings.timeouts.handshake
         self.setupTimeout = self.eventLoop.scheduleTask(in: .init(setupDeadline)) { [self] in
             self.failSetup(APNSTransportError(stage: self.connectStage, detail: "connection setup timed out"))
@@ -112,39 +115,102 @@ final class APNSConnection: @unchecked Sendable {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
-                    try sync.addHandler(FlushCoalescingHandler())
-                    var connectionConfiguration = NIOHTTP2Handler.ConnectionConfiguration()
-                    // We build every request header from validated values, and APNs answers
-                    // only :status, apns-id and content-type: NIO's per-header validation was
-                    // ~5% of the CPU per push.
-                    connectionConfiguration.headerBlockValidation = .disabled
-                    connectionConfiguration.initialSettings = [
-                        HTTP2Setting(parameter: .maxConcurrentStreams, value: streamCap),
-                        HTTP2Setting(parameter: .initialWindowSize, value: 65_535),
-                        HTTP2Setting(parameter: .enablePush, value: 0),
-                    ]
-                    let multiplexer = try sync.configureHTTP2Pipeline(
-                        mode: .client,
-                        connectionConfiguration: connectionConfiguration,
-                        streamConfiguration: .init(),
-                        inboundStreamInitializer: { $0.close() }  // APNs never pushes streams to us.
-                    )
-                    try sync.addHandler(APNSConnectionHandler(connection: self))
-                    self.multiplexer = multiplexer
+                    if let proxy {
+                        try self.configureTunnel(channel, through: proxy)
+                    } else {
+                        try self.configureAPNSPipeline(channel)
+                    }
                 }
             }
-        bootstrap.connect(host: endpoint.host, port: endpoint.port).assumeIsolated().whenComplete { [self] result in
+        let host = proxy?.host ?? endpoint.host
+        let port = proxy?.port ?? endpoint.port
+        bootstrap.connect(host: host, port: port).assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(let channel):
                 self.channel = channel
-                self.connectStage = .upstreamTLS
+                // Not the handler's channelInactive: during a proxy CONNECT it is not in the pipeline yet.
+                channel.closeFuture.assumeIsolated().whenComplete { _ in self.channelClosed() }
+                if let proxy {
+                    self.advanceStage(to: proxy.scheme == .https ? .proxyTLS : .proxyConnect)
+                } else {
+                    self.advanceStage(to: .upstreamTLS)
+                }
                 if case .closed = self.state { channel.close(promise: nil) }
             case .failure(let error):
-                self.failSetup(Self.connectFailure(error))
+                self.failSetup(Self.connectFailure(error, viaProxy: proxy != nil))
             }
         }
+    }
+
+    /// TLS to APNs (ALPN h2), then HTTP/2 with the inline multiplexer, then our stream-0 watcher.
+    private func configureAPNSPipeline(_ channel: any Channel) throws {
+        let sync = channel.pipeline.syncOperations
+        let endpoint = self.settings.endpoint
+        // SNI must be a name; for an IP literal (simulators) BoringSSL checks the IP SAN instead.
+        let serverHostname = Self.isIPLiteral(endpoint.host) ? nil : endpoint.host
+        try sync.addHandler(NIOSSLClientHandler(context: self.settings.sslContext, serverHostname: serverHostname))
+        try sync.addHandler(FlushCoalescingHandler())
+        var connectionConfiguration = NIOHTTP2Handler.ConnectionConfiguration()
+        // We build every request header from validated values, and APNs answers only
+        // :status, apns-id and content-type: NIO's per-header validation was ~5% of the CPU
+        // per push.
+        connectionConfiguration.headerBlockValidation = .disabled
+        connectionConfiguration.initialSettings = [
+            HTTP2Setting(parameter: .maxConcurrentStreams, value: self.settings.maxConcurrentStreams),
+            HTTP2Setting(parameter: .initialWindowSize, value: 65_535),
+            HTTP2Setting(parameter: .enablePush, value: 0),
+        ]
+        let multiplexer = try sync.configureHTTP2Pipeline(
+            mode: .client,
+            connectionConfiguration: connectionConfiguration,
+            streamConfiguration: .init(),
+            inboundStreamInitializer: { $0.close() }  // APNs never pushes streams to us.
+        )
+        try sync.addHandler(APNSConnectionHandler(connection: self))
+        self.multiplexer = multiplexer
+    }
+
+    /// [TLS to the proxy] + CONNECT; the APNs pipeline follows once the tunnel is open.
+    private func configureTunnel(_ channel: any Channel, through proxy: APNSProxy) throws {
+        let sync = channel.pipeline.syncOperations
+        if proxy.scheme == .https, let proxySSLContext = self.settings.proxySSLContext {
+            let serverHostname = Self.isIPLiteral(proxy.host) ? nil : proxy.host
+            try sync.addHandler(NIOSSLClientHandler(context: proxySSLContext, serverHostname: serverHostname))
+        }
+        let established = channel.eventLoop.makePromise(of: Void.self)
+        try sync.addHandler(ProxyConnectHandler(
+            targetHost: self.settings.endpoint.host,
+            targetPort: self.settings.endpoint.port,
+            authorization: proxy.authorizationHeader,
+            onProxyTLSEstablished: { [self] in self.advanceStage(to: .proxyConnect) },
+            completion: established
+        ))
+        established.futureResult.assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success:
+                self.advanceStage(to: .upstreamTLS)
+                do {
+                    try self.configureAPNSPipeline(channel)
+                } catch {
+                    self.failSetup(APNSTransportError(stage: .upstreamTLS, detail: "\(error)"))
+                }
+            case .failure(let error as ProxyConnectHandler.Refusal):
+                self.failSetup(APNSTransportError(stage: .proxyConnect, detail: error.description))
+            case .failure(let error):
+                self.failSetup(APNSTransportError(stage: self.connectStage, detail: "proxy: \(error)"))
+            }
+        }
+    }
+
+    private static let stageOrder: [FailureStage] = [
+        .resolve, .connect, .proxyTCP, .proxyTLS, .proxyConnect, .upstreamTLS, .alpn, .http2Setup,
+    ]
+
+    /// Setup only moves forward: a late callback never makes the stage look earlier.
+    private func advanceStage(to stage: FailureStage) {
+        let current = Self.stageOrder.firstIndex(of: self.connectStage) ?? 0
+        let next = Self.stageOrder.firstIndex(of: stage) ?? 0
+        if next > current { self.connectStage = stage }
     }
 
     func tlsHandshakeCompleted(negotiatedProtocol: String?) {
@@ -155,13 +221,18 @@ final class APNSConnection: @unchecked Sendable {
             ))
             return
         }
-        self.connectStage = .http2Setup
+        self.advanceStage(to: .http2Setup)
     }
 
     func settingsReceived(maxConcurrentStreams: Int?) {
-        // Absent means unlimited (RFC 9113); our own cap still applies.
-        let limit = maxConcurrentStreams ?? self.settings.maxConcurrentStreams
-        self.streamLimit = max(0, min(limit, self.settings.maxConcurrentStreams))
+        if let maxConcurrentStreams {
+            self.streamLimit = max(0, min(maxConcurrentStreams, self.settings.maxConcurrentStreams))
+        } else if !self.settingsSeen {
+            // Never announced means unlimited (RFC 9113 §6.5.2); our own cap still applies.
+            // A later SETTINGS frame without it leaves the limit as it was.
+            self.streamLimit = self.settings.maxConcurrentStreams
+        }
+        self.settingsSeen = true
         if case .connecting = self.state, self.connectStage == .http2Setup {
             self.becomeReady()
         }
@@ -201,14 +272,15 @@ final class APNSConnection: @unchecked Sendable {
         }
     }
 
-    static func connectFailure(_ error: any Error) -> APNSTransportError {
+    static func connectFailure(_ error: any Error, viaProxy: Bool) -> APNSTransportError {
+        let what = viaProxy ? "the proxy" : "APNs"
         if let error = error as? NIOConnectionError, error.connectionErrors.isEmpty {
-            return APNSTransportError(stage: .resolve, detail: "could not resolve \(error.host)")
+            return APNSTransportError(stage: viaProxy ? .proxyTCP : .resolve, detail: "could not resolve \(error.host)")
         }
         if let error = error as? ChannelError, case .connectTimeout = error {
-            return APNSTransportError(stage: .connect, detail: "TCP connect timed out")
+            return APNSTransportError(stage: viaProxy ? .proxyTCP : .connect, detail: "TCP connect to \(what) timed out")
         }
-        return APNSTransportError(stage: .connect, detail: "TCP connect failed: \(error)")
+        return APNSTransportError(stage: viaProxy ? .proxyTCP : .connect, detail: "TCP connect to \(what) failed: \(error)")
     }
 
     static func isIPLiteral(_ host: String) -> Bool {
@@ -217,8 +289,7 @@ final class APNSConnection: @unchecked Sendable {
 
     func connectionErrorCaught(_ error: any Error) {
         if case .connecting = self.state {
-            let stage: FailureStage = self.connectStage == .upstreamTLS ? .upstreamTLS : self.connectStage
-            self.failSetup(APNSTransportError(stage: stage, detail: "\(error)"))
+            self.failSetup(APNSTransportError(stage: self.connectStage, detail: "\(error)"))
         } else {
             self.logger.debug("APNs connection error", metadata: ["error": "\(error)"])
         }
@@ -418,6 +489,10 @@ final class APNSConnection: @unchecked Sendable {
         if let stream = pending.stream {
             // The stream handler reports ambiguous (written) or not sent, from what it saw.
             stream.close(promise: nil)
+        } else if case .connecting = self.state {
+            // Waiting on a connection stuck in setup: its stage says where (proxy TLS, CONNECT, …).
+            pending.fail(APNSTransportError(
+                stage: self.connectStage, detail: "the connection was still being set up at the request timeout"))
         } else {
             pending.fail(APNSTransportError(stage: .queued, detail: "no free APNs stream before the request timeout"))
         }
@@ -472,7 +547,7 @@ final class APNSConnection: @unchecked Sendable {
         if self.inFlight == 0 { self.channel?.close(promise: nil) }
     }
 
-    func channelClosed() {
+    private func channelClosed() {
         let previous = self.state
         self.state = .closed
         self.pingTask?.cancel()
@@ -550,12 +625,5 @@ extension TimeAmount {
     init(_ duration: Duration) {
         let (seconds, attoseconds) = duration.components
         self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}
-
-extension Duration {
-    var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = self.components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 }

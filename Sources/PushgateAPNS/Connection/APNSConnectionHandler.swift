@@ -4,7 +4,7 @@ import NIOSSL
 import NIOTLS
 
 /// Watches a connection's stream-0 frames and TLS events and tells its `APNSConnection`:
-/// SETTINGS (the stream limit), GOAWAY, PING acks, the ALPN result and the connection's end.
+/// SETTINGS (the stream limit), GOAWAY, PING acks and the ALPN result.
 final class APNSConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame
 
@@ -41,11 +41,6 @@ final class APNSConnectionHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         self.connection.connectionErrorCaught(error)
         context.close(promise: nil)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        self.connection.channelClosed()
-        context.fireChannelInactive()
     }
 }
 

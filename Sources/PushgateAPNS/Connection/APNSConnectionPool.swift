@@ -125,7 +125,8 @@ final class APNSConnectionPool: Sendable {
                 case .active:
                     continue
                 case .backoff(let until, let error) where until > now:
-                    if earliestRetry == nil || until < earliestRetry!.until { earliestRetry = (until, error) }
+                    if let earliest = earliestRetry, earliest.until <= until { continue }
+                    earliestRetry = (until, error)
                     continue
                 case .empty, .backoff:
                     let connection = APNSConnection(

@@ -5,6 +5,8 @@ public enum FailureStage: String, Hashable, Sendable, Codable, CaseIterable {
     case resolve
     /// TCP connect to the vendor or proxy.
     case connect
+    /// Name resolution of, or TCP connect to, the CONNECT proxy.
+    case proxyTCP
     /// TLS handshake with the proxy.
     case proxyTLS
     /// The proxy refused or failed the CONNECT (407, 403, 502, 504, …).
@@ -37,6 +39,6 @@ public enum FailureStage: String, Hashable, Sendable, Codable, CaseIterable {
 
     /// Whether the failure is in the path to a proxy (reported as a proxy failure in metrics).
     public var isProxyFailure: Bool {
-        self == .proxyTLS || self == .proxyConnect
+        self == .proxyTCP || self == .proxyTLS || self == .proxyConnect
     }
 }

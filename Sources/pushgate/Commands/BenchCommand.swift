@@ -209,9 +209,3 @@ enum ProcessCPU {
     }
 }
 
-extension Duration {
-    var timeInterval: Double {
-        let (seconds, attoseconds) = self.components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}

@@ -38,6 +38,21 @@ struct APNSConnectionOptions: ParsableArguments {
     @Option(name: .customLong("ca-file"), help: "Extra CA certificate(s) to trust (PEM), e.g. a simulator's.")
     var caFile: String?
 
+    @Option(help: "Send through this CONNECT proxy: http[s]://[user[:password]@]host:port.")
+    var proxy: String?
+
+    @Option(name: .customLong("proxy-password-env"), help: "The environment variable holding the proxy password.")
+    var proxyPasswordEnv: String?
+
+    @Option(name: .customLong("proxy-ca-file"), help: "CA certificate(s) for an https:// proxy (PEM).")
+    var proxyCAFile: String?
+
+    @Option(name: .customLong("proxy-cert-file"), help: "Client certificate for a proxy that requires mTLS (PEM).")
+    var proxyCertFile: String?
+
+    @Option(name: .customLong("proxy-key-file"), help: "The proxy client certificate's private key (PEM).")
+    var proxyKeyFile: String?
+
     @Option(name: .long, help: "HTTP/2 connections per environment.")
     var connections: Int = 1
 
@@ -58,6 +73,12 @@ struct APNSConnectionOptions: ParsableArguments {
         }
         if self.connections < 1 || self.connections > 64 {
             throw ValidationError("--connections must be between 1 and 64")
+        }
+        if self.proxy == nil, self.proxyCAFile != nil || self.proxyCertFile != nil || self.proxyPasswordEnv != nil {
+            throw ValidationError("--proxy-ca-file, --proxy-cert-file and --proxy-password-env need --proxy")
+        }
+        if (self.proxyCertFile == nil) != (self.proxyKeyFile == nil) {
+            throw ValidationError("--proxy-cert-file and --proxy-key-file go together")
         }
         if !(self.timeoutSeconds > 0 && self.timeoutSeconds <= 600) {
             throw ValidationError("--timeout must be between 0 and 600 seconds")
@@ -98,6 +119,24 @@ struct APNSConnectionOptions: ParsableArguments {
         }
         if let caFile {
             configuration.additionalTrustRootsPEM = try readUserFile(caFile, flag: "--ca-file")
+        }
+        if let proxyURL = self.proxy {
+            let password = self.proxyPasswordEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
+            if let name = self.proxyPasswordEnv, password == nil {
+                throw CLIError("--proxy-password-env: \(name) is not set")
+            }
+            var proxy: APNSProxy
+            do {
+                proxy = try APNSProxy(url: proxyURL, password: password)
+            } catch {
+                throw CLIError("--proxy: \(error)")
+            }
+            if let proxyCAFile { proxy.trustRootsPEM = try readUserFile(proxyCAFile, flag: "--proxy-ca-file") }
+            if let proxyCertFile, let proxyKeyFile {
+                proxy.clientCertificateChainPEM = try readUserFile(proxyCertFile, flag: "--proxy-cert-file")
+                proxy.clientPrivateKeyPEM = try readUserFile(proxyKeyFile, flag: "--proxy-key-file")
+            }
+            configuration.proxy = proxy
         }
         configuration.pool.connections = self.connections
         configuration.timeouts.request = .milliseconds(Int64(self.timeoutSeconds * 1000))

@@ -1,0 +1,91 @@
+import Foundation
+
+/// What to do after an attempt (ARCHITECTURE rule 6): exponential backoff with jitter,
+/// the vendor's `Retry-After` honoured, an attempt budget, and the TTL as the deadline.
+public struct RetryPolicy: Sendable, Hashable {
+    public var maxAttempts: Int
+    public var initialBackoff: Duration
+    public var maxBackoff: Duration
+
+    public init(maxAttempts: Int = 8, initialBackoff: Duration = .seconds(1), maxBackoff: Duration = .seconds(600)) {
+        self.maxAttempts = maxAttempts
+        self.initialBackoff = initialBackoff
+        self.maxBackoff = maxBackoff
+    }
+
+    /// Where a delivery ends up.
+    public enum Final: String, Sendable, Hashable {
+        case delivered, failed, invalidToken, expired
+        /// The budget ran out and the last attempt was ambiguous: the vendor may have it.
+        case ambiguous
+    }
+
+    public enum Decision: Sendable, Hashable {
+        case finish(Final)
+        /// Try again at this time.
+        case retry(at: Date)
+    }
+
+    /// - Parameters:
+    ///   - attempts: attempts made, this one included.
+    ///   - random: a value in 0..<1 for jitter (injected so tests are exact).
+    public func decide(
+        after outcome: DeliveryOutcome,
+        attempts: Int,
+        now: Date,
+        expiresAt: Date?,
+        random: Double = Double.random(in: 0..<1)
+    ) -> Decision {
+        var minimumDelay: Duration = .zero
+        switch outcome {
+        case .delivered:
+            return .finish(.delivered)
+        case .invalidToken:
+            return .finish(.invalidToken)
+        case .permanent:
+            return .finish(.failed)
+        case .retryable(let after, _):
+            minimumDelay = after ?? .zero
+        case .authRefresh:
+            // The adapter refreshed its credentials; try again at once (within the budget).
+            return self.retry(after: .zero, attempts: attempts, now: now, expiresAt: expiresAt, ambiguous: false)
+        case .quotaExhausted(let until):
+            let wait = until.map { max(0, $0.timeIntervalSince(now)) } ?? 3600
+            minimumDelay = .milliseconds(Int64(wait * 1000))
+        case .ambiguous:
+            break
+        }
+        let backoff = self.backoff(attempts: attempts, random: random)
+        return self.retry(
+            after: max(backoff, minimumDelay),
+            attempts: attempts,
+            now: now,
+            expiresAt: expiresAt,
+            ambiguous: outcome.kind == .ambiguous
+        )
+    }
+
+    private func retry(after delay: Duration, attempts: Int, now: Date, expiresAt: Date?, ambiguous: Bool) -> Decision {
+        guard attempts < self.maxAttempts else { return .finish(ambiguous ? .ambiguous : .failed) }
+        let at = now.addingTimeInterval(delay.timeInterval)
+        if let expiresAt, at >= expiresAt { return .finish(ambiguous ? .ambiguous : .expired) }
+        return .retry(at: at)
+    }
+
+    /// `initial × 2^(attempts−1)`, capped, with "equal jitter": half fixed, half random, so
+    /// retries after a shared outage spread out but never come sooner than half the backoff.
+    public func backoff(attempts: Int, random: Double) -> Duration {
+        let exponent = min(max(attempts - 1, 0), 30)
+        let base = min(self.initialBackoff.timeInterval * pow(2, Double(exponent)), self.maxBackoff.timeInterval)
+        let jittered = base / 2 + base / 2 * min(max(random, 0), 1)
+        return .milliseconds(Int64(jittered * 1000))
+    }
+}
+
+extension Duration {
+    /// Seconds as a `TimeInterval`.
+    public var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = self.components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+}

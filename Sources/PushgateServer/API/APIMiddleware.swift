@@ -1,0 +1,107 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Wraps every route (and the not-found responder): gives handlers the API's logger with the
+/// request id, turns every error into a problem document, counts the request by route
+/// pattern and status, and logs its completion.
+struct APIMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    let api: APIContext
+
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        let requestID = context.logger[metadataKey: Self.requestIDKey]
+        var logger = self.api.logger
+        logger[metadataKey: Self.requestIDKey] = requestID
+        context.logger = logger
+        let started = ContinuousClock.now
+
+        let response: Response
+        var problem: ProblemDocument?
+        do {
+            response = try await next(request, context)
+        } catch let error as ProblemDocument {
+            problem = error
+            response = error.response(requestID: requestID?.description)
+        } catch {
+            let mapped = Self.problem(for: error)
+            if mapped.kind == .internalError {
+                // Never `\(request)`: its headers hold the API key.
+                logger.error(
+                    "request failed",
+                    metadata: ["error": "\(String(reflecting: error))", "http.method": "\(request.method)"]
+                )
+            }
+            problem = mapped
+            response = mapped.response(requestID: requestID?.description)
+        }
+
+        // The route pattern, never the path: ids in paths would explode the label set. Unknown
+        // routes get one label without the method, which a client may invent freely.
+        let route: String
+        if let pattern = context.endpointPath, pattern != Self.notFoundRoute {
+            route = "\(request.method.rawValue) \(pattern)"
+        } else {
+            route = Self.notFoundRoute
+        }
+        self.api.metrics.request(route: route, status: response.status.code)
+
+        let metadata: Logger.Metadata = [
+            "http.route": "\(route)",
+            "http.status": "\(response.status.code)",
+            "http.duration_ms": "\(Self.milliseconds(ContinuousClock.now - started))",
+        ]
+        if let problem {
+            var metadata = metadata
+            metadata["problem.type"] = "\(problem.kind.slug)"
+            metadata["problem.detail"] = "\(problem.detail)"
+            let level: Logger.Level
+            if problem.kind == .notReady {
+                level = .debug  // Probes ask every few seconds; the cause is logged where it arises.
+            } else {
+                level = problem.kind.status >= 500 ? .error : .info
+            }
+            logger.log(level: level, "request rejected", metadata: metadata)
+        } else {
+            logger.debug("request served", metadata: metadata)
+        }
+        return response
+    }
+
+    static let requestIDKey = "hb.request.id"
+    /// Hummingbird's endpoint path for requests no route matched.
+    static let notFoundRoute = "NotFound"
+
+    /// Errors from Hummingbird itself (unknown route, a body it refused) keep their status;
+    /// anything else is a bug or an outage and becomes a 500 without details.
+    static func problem(for error: any Error) -> ProblemDocument {
+        if error is NIOTooManyBytesError {
+            return ProblemDocument(.requestTooLarge, detail: "the request body exceeds the size limit")
+        }
+        guard let httpError = error as? any HTTPResponseError else {
+            return ProblemDocument(.internalError, detail: "the request could not be processed; it has been logged")
+        }
+        switch httpError.status.code {
+        case 404, 405:
+            return ProblemDocument(.notFound, detail: "no such resource; see /openapi.yaml for the API")
+        case 413:
+            return ProblemDocument(.requestTooLarge, detail: "the request body exceeds the size limit")
+        case 400:
+            return ProblemDocument(.malformedJSON, detail: "the request could not be read")
+        default:
+            return ProblemDocument(.internalError, detail: "the request could not be processed; it has been logged")
+        }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let total = Double(seconds) * 1000 + Double(attoseconds) / 1e15
+        return String(Int(total.rounded()))
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import PushgateCore
+import PushgateStore
+
+/// Turns one attempt's report into what the store records: the next state, the retry time,
+/// the invalid-token report and the webhook events. Pure, so every path is tested without I/O.
+struct DeliveryUpdatePlanner: Sendable {
+    var retryPolicy: RetryPolicy
+    /// Whether the app has a webhook (events are only queued when someone will receive them).
+    var webhooks: Bool
+
+    func plan(
+        delivery: LeasedDelivery,
+        report: DeliveryReport,
+        now: Date,
+        random: Double = Double.random(in: 0..<1)
+    ) -> DeliveryUpdate {
+        let attempts = delivery.attempts + 1
+        let decision = self.retryPolicy.decide(
+            after: report.outcome,
+            attempts: attempts,
+            now: now,
+            expiresAt: delivery.expiresAt,
+            random: random
+        )
+        var stage: FailureStage?
+        switch report.outcome {
+        case .retryable(_, let failureStage): stage = failureStage
+        case .ambiguous(let failureStage): stage = failureStage
+        default: break
+        }
+        let lastOutcome = LastOutcome(
+            kind: report.outcome.kind.rawValue,
+            vendorStatus: report.vendorStatus,
+            vendorReason: report.vendorReason,
+            stage: stage?.rawValue,
+            at: now
+        )
+        var update = DeliveryUpdate(
+            deliveryID: delivery.id,
+            state: .queued,
+            wasAmbiguous: report.outcome.kind == .ambiguous,
+            lastOutcome: lastOutcome
+        )
+        switch decision {
+        case .retry(let at):
+            update.nextAttemptAt = at
+        case .finish(let final):
+            update.state = Self.state(final)
+        }
+        if case .invalidToken(let reason, let since) = report.outcome {
+            update.invalidToken = InvalidTokenReport(
+                appID: delivery.appID,
+                vendor: delivery.target.vendor,
+                token: delivery.target.token,
+                reason: reason.rawValue,
+                since: since
+            )
+        }
+        if self.webhooks {
+            update.webhookEvents = WebhookEvents.events(for: delivery, update: update, attempts: attempts)
+        }
+        return update
+    }
+
+    /// A delivery whose TTL passed before it could be sent: no attempt is counted.
+    func expired(_ delivery: LeasedDelivery, now: Date) -> DeliveryUpdate {
+        var update = DeliveryUpdate(
+            deliveryID: delivery.id,
+            state: .expired,
+            countsAttempt: false,
+            lastOutcome: LastOutcome(kind: "expired", vendorReason: "the TTL passed before the delivery could be sent", at: now)
+        )
+        if self.webhooks {
+            update.webhookEvents = WebhookEvents.events(for: delivery, update: update, attempts: delivery.attempts)
+        }
+        return update
+    }
+
+    /// Held back (quota pause, shutdown): due again at `at`, no attempt counted.
+    func postponed(_ delivery: LeasedDelivery, until at: Date) -> DeliveryUpdate {
+        DeliveryUpdate(deliveryID: delivery.id, state: .queued, countsAttempt: false, nextAttemptAt: at, lastOutcome: nil)
+    }
+
+    static func state(_ final: RetryPolicy.Final) -> DeliveryState {
+        switch final {
+        case .delivered: .delivered
+        case .failed: .failed
+        case .invalidToken: .invalidToken
+        case .expired: .expired
+        case .ambiguous: .ambiguous
+        }
+    }
+}

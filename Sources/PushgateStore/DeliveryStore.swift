@@ -1,0 +1,72 @@
+import Foundation
+import PushgateCore
+
+/// The durable queue behind the gateway (ARCHITECTURE rules 1, 2 and 10). Backend-neutral:
+/// the embedded SQLite backend and, later, PostgreSQL implement it, and one contract test
+/// suite runs against each.
+///
+/// Every method is atomic: it commits entirely or not at all.
+public protocol DeliveryStore: Sendable {
+    /// Stores a notification, one delivery per target, and the idempotency record if a key
+    /// was given, in one transaction, before the API answers 202. Concurrent calls are
+    /// group-committed (several per transaction, one fsync).
+    ///
+    /// With an idempotency key already stored for the app: the same request hash returns
+    /// `.replay` with the stored response; another hash returns `.keyReuseMismatch`; nothing
+    /// is written in either case.
+    func accept(_ submission: Submission) async throws -> AcceptResult
+
+    /// The notification with all its deliveries, or nil if it does not exist for this app.
+    func notification(id: UUID, appID: String) async throws -> StoredNotification?
+
+    /// Cancels every delivery of the notification that is still `queued` (not leased, not
+    /// final). Returns the notification afterwards, or nil if it does not exist for this app.
+    func cancel(notificationID: UUID, appID: String, now: Date) async throws -> StoredNotification?
+
+    /// Leases up to `limit` deliveries that are due (`queued`, `nextAttemptAt <= now`, not
+    /// paused) or whose lease expired (`sending`, `leasedUntil <= now`: a crashed or hung
+    /// dispatcher), marking them `sending` with `leasedUntil = now + leaseDuration` and
+    /// `leaseOwner = owner`. Oldest due first. A delivery is never leased by two callers at once.
+    func leaseDue(limit: Int, owner: String, now: Date, leaseDuration: TimeInterval) async throws -> [LeasedDelivery]
+
+    /// Records attempt results in one transaction. Updates are applied only if the delivery
+    /// is still leased by `owner` (a lease that expired and was taken by another dispatcher
+    /// wins); returns how many were applied. Invalid-token reports and webhook events listed
+    /// in the updates are written in the same transaction.
+    func record(_ updates: [DeliveryUpdate], owner: String) async throws -> Int
+
+    /// Gives leased deliveries back (`sending` → `queued`, due now) without counting an
+    /// attempt: graceful shutdown.
+    func release(deliveryIDs: [UUID], owner: String) async throws
+
+    /// Invalid tokens reported by vendors for the app, oldest first, with `sequence > after`.
+    func invalidTokens(appID: String, after: Int64, limit: Int) async throws -> [InvalidTokenRecord]
+
+    /// Deliveries in `queued` or `sending` state, for the queue-depth gauge.
+    func queueDepth() async throws -> Int
+
+    /// The earliest time a delivery becomes due, so the dispatcher can sleep until then: the
+    /// earliest `nextAttemptAt` among queued deliveries or, if sooner, the earliest
+    /// `leasedUntil` among leased ones (an expired lease makes its delivery due again, rule 2).
+    /// Nil when nothing is queued or leased.
+    func nextDueDate() async throws -> Date?
+
+    /// Webhook events due for sending (`nextAttemptAt <= now`), leased for `leaseDuration`.
+    func leaseWebhookEvents(limit: Int, now: Date, leaseDuration: TimeInterval) async throws -> [WebhookEvent]
+
+    /// Marks webhook events sent (deleted) or schedules their next attempt.
+    func completeWebhookEvents(sent: [Int64], retry: [(id: Int64, nextAttemptAt: Date)], failed: [Int64]) async throws
+
+    /// Deletes idempotency records created before `date`; returns how many.
+    func purgeIdempotencyKeys(createdBefore date: Date) async throws -> Int
+
+    /// Whether the store answers (for `/readyz`).
+    func ping() async throws
+
+    /// Work arrived (an accept committed, a delivery was released): the dispatcher waits on
+    /// this instead of polling. A hint only; it may fire spuriously or coalesce.
+    var workSignals: AsyncStream<Void> { get }
+
+    /// Closes the store; pending group commits finish first.
+    func close() async throws
+}

@@ -1,0 +1,81 @@
+import Foundation
+import PushgateCore
+import SQLiteNIO
+
+/// A submission turned into bind values on the caller's task, so that the writer loop spends
+/// its time on SQL only: JSON encoding and id conversion run in parallel on the callers' tasks.
+struct PreparedSubmission: Sendable {
+    /// An idempotency key's identity: keys are scoped per app.
+    struct KeyID: Hashable, Sendable {
+        var appID: String
+        var key: String
+    }
+
+    static let notificationColumns = "(id, app_id, body, accepted_at, expires_at)"
+    static let notificationPlaceholders = "(?, ?, ?, ?, ?)"
+    static let deliveryColumns =
+        "(id, notification_id, app_id, vendor, token, environment, state, next_attempt_at, updated_at)"
+    static let deliveryPlaceholders = "(?, ?, ?, ?, ?, ?, 'queued', ?, ?)"
+    static let idempotencyColumns = "(app_id, key, request_hash, response, notification_id, created_at)"
+    static let idempotencyPlaceholders = "(?, ?, ?, ?, ?, ?)"
+
+    var notificationID: UUID
+    var key: KeyID?
+    var requestHash: String?
+    var responseBody: [UInt8]
+    var deliveryCount: Int
+    /// One row for `notificationColumns`.
+    var notificationBinds: [SQLiteData]
+    /// `deliveryCount` rows for `deliveryColumns`, one after the other.
+    var deliveryBinds: [SQLiteData]
+    /// One row for `idempotencyColumns`, or empty without a key.
+    var idempotencyBinds: [SQLiteData]
+
+    init(_ submission: Submission) throws {
+        let body: Data
+        do {
+            body = try NotificationBodyCoding.encode(submission.notification)
+        } catch {
+            throw StoreError.invalidArgument("accept: notification \(submission.notificationID) does not encode: \(error)")
+        }
+        let notificationID = SQLiteData.uuid(submission.notificationID)
+        let appID = SQLiteData.text(submission.appID)
+        let acceptedAt = SQLiteData.date(submission.acceptedAt)
+
+        self.notificationID = submission.notificationID
+        self.responseBody = submission.responseBody
+        self.deliveryCount = submission.targets.count
+        self.notificationBinds = [
+            notificationID, appID, .text(String(decoding: body, as: UTF8.self)), acceptedAt,
+            .nullableDate(submission.expiresAt),
+        ]
+
+        var deliveries: [SQLiteData] = []
+        deliveries.reserveCapacity(submission.targets.count * 8)
+        for target in submission.targets {
+            deliveries.append(.uuid(target.deliveryID))
+            deliveries.append(notificationID)
+            deliveries.append(appID)
+            deliveries.append(.text(target.device.vendor.rawValue))
+            deliveries.append(.text(target.device.token))
+            deliveries.append(.text(target.device.environment.rawValue))
+            // Due at once: a new delivery's first attempt is at acceptance.
+            deliveries.append(acceptedAt)
+            deliveries.append(acceptedAt)
+        }
+        self.deliveryBinds = deliveries
+
+        if let idempotency = submission.idempotency {
+            self.key = KeyID(appID: submission.appID, key: idempotency.key)
+            self.requestHash = idempotency.requestHash
+            self.idempotencyBinds = [
+                appID, .text(idempotency.key), .text(idempotency.requestHash), .bytes(submission.responseBody),
+                notificationID, acceptedAt,
+            ]
+        } else {
+            self.key = nil
+            self.requestHash = nil
+            self.idempotencyBinds = []
+        }
+    }
+}

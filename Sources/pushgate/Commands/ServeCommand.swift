@@ -1,0 +1,149 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import Logging
+import NIOPosix
+import PushgateCore
+import PushgateServer
+import PushgateSimulator
+import ServiceLifecycle
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the gateway: REST API, durable queue and dispatcher.",
+        discussion: """
+            With --demo: SQLite in a temporary folder (or --data-dir), the APNs simulator started \
+            in-process, a demo app with demo credentials, and a printed curl line that sends a push.
+            """
+    )
+
+    @Option(help: "The configuration file (YAML).") var config: String?
+    @Flag(help: "Run a self-contained demo (no credentials needed).") var demo = false
+    @Option(name: .customLong("data-dir"), help: "With --demo: keep the SQLite file (and demo key) here between runs.")
+    var dataDirectory: String?
+    @Option(help: "Listen on HOST:PORT instead of the configured address (default 127.0.0.1:8080).")
+    var listen: String?
+
+    func validate() throws {
+        if self.demo == (self.config != nil) { throw ValidationError("give either --config FILE or --demo") }
+        if self.dataDirectory != nil && !self.demo { throw ValidationError("--data-dir goes with --demo") }
+        if let listen, HostAndPort(listen) == nil { throw ValidationError("--listen must be HOST:PORT") }
+    }
+
+    func run() async throws {
+        let logger = CLILogging.logger("pushgate.serve", defaultLevel: .info)
+        var services: [any Service] = []
+        var configuration: GatewayConfiguration
+        var demo: DemoEnvironment?
+        if self.demo {
+            let environment = try await DemoEnvironment.start(dataDirectory: self.dataDirectory, logger: logger)
+            demo = environment
+            configuration = environment.configuration
+            services.append(environment.simulator)
+        } else {
+            do {
+                configuration = try ConfigurationLoader.load(path: self.config ?? "")
+            } catch {
+                throw CLIError("\(self.config ?? ""): \(error)")
+            }
+        }
+        if let listen { configuration.listen = listen }
+        let group = MultiThreadedEventLoopGroup.singleton
+        let gateway: GatewayServices
+        let host = HostAndPort(configuration.listen)?.host ?? "127.0.0.1"
+        let demoAPIKey = demo?.apiKey
+        do {
+            gateway = try await GatewayServices.make(
+                configuration: configuration,
+                eventLoopGroup: group,
+                logger: logger,
+                onListening: { port in
+                    var text = "pushgate listening on http://\(host):\(port)\n"
+                    if let demoAPIKey { text += DemoEnvironment.instructions(port: port, apiKey: demoAPIKey) + "\n" }
+                    FileHandle.standardOutput.write(Data(text.utf8))
+                }
+            )
+        } catch {
+            throw CLIError("\(error)")
+        }
+        services += gateway.services
+        let serviceGroup = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await serviceGroup.run()
+    }
+}
+
+/// `serve --demo`: everything a newcomer needs to see a push go end to end.
+struct DemoEnvironment {
+    static let keyID = "DEMOKEY123"
+    static let teamID = "DEMOTEAM12"
+    static let topic = "com.example.pushgate.demo"
+
+    let simulator: APNSSimulator
+    let configuration: GatewayConfiguration
+    let apiKey: String
+
+    static func start(dataDirectory: String?, logger: Logger) async throws -> DemoEnvironment {
+        let directory = dataDirectory ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("pushgate-demo-\(UUID().lowercasedString.prefix(8))").path
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw CLIError("--data-dir: cannot create \(directory)")
+        }
+        // The demo key persists with --data-dir so curl lines keep working across restarts.
+        let keyFile = (directory as NSString).appendingPathComponent("demo-api-key")
+        let apiKey: String
+        if let saved = try? String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+            !saved.isEmpty
+        {
+            apiKey = saved
+        } else {
+            apiKey = "pg_demo_" + (0..<24).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+            try apiKey.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        }
+
+        let certificates = try DevelopmentCertificates.make()
+        let privateKey = P256.Signing.PrivateKey()
+        var simulatorConfiguration = APNSSimulator.Configuration(certificates: certificates)
+        simulatorConfiguration.tokenKeys = [Self.keyID: privateKey.publicKey]
+        simulatorConfiguration.teamID = Self.teamID
+        simulatorConfiguration.eventLoopThreads = 1
+        var simulatorLogger = logger
+        simulatorLogger[metadataKey: "component"] = "apns-simulator"
+        let simulator = try await APNSSimulator.start(configuration: simulatorConfiguration, logger: simulatorLogger)
+        let caFile = (directory as NSString).appendingPathComponent("simulator-ca.pem")
+        try certificates.caCertificatePEM.write(toFile: caFile, atomically: true, encoding: .utf8)
+
+        var configuration = GatewayConfiguration()
+        configuration.store = "sqlite:" + (directory as NSString).appendingPathComponent("pushgate.db")
+        var apns = GatewayConfiguration.APNS(topic: Self.topic)
+        apns.key = Secret(reference: privateKey.pemRepresentation)
+        apns.keyId = Self.keyID
+        apns.teamId = Self.teamID
+        apns.endpoint = "https://127.0.0.1:\(simulator.port)"
+        apns.caFile = caFile
+        configuration.apps = [GatewayConfiguration.App(id: "demo", apiKeys: [APIKeyHash(key: apiKey).stored], apns: apns)]
+        logger.info("demo data", metadata: ["demo.data_dir": "\(directory)", "demo.apns_simulator": "\(apns.endpoint ?? "")"])
+        return DemoEnvironment(simulator: simulator, configuration: configuration, apiKey: apiKey)
+    }
+
+    static func instructions(port: Int, apiKey: String) -> String {
+        let base = "http://127.0.0.1:\(port)"
+        let token = String(repeating: "ab", count: 32)
+        return """
+            Demo app "demo" with API key \(apiKey) (APNs goes to the built-in simulator).
+            Send a push:
+              curl -sS -X POST \(base)/v1/notifications -H 'Authorization: Bearer \(apiKey)' -H 'Content-Type: application/json' -d '{"notification":{"title":"Hello","body":"Pushgate works"},"targets":[{"vendor":"apns","token":"\(token)"}]}'
+            Then follow it (the id comes from the answer's "id"):
+              curl -sS \(base)/v1/notifications/ID -H 'Authorization: Bearer \(apiKey)'
+            Device tokens starting with 41000000 are reported unregistered, 50300000 get 503s (see README).
+            """
+    }
+}

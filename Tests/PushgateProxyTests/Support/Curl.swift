@@ -1,0 +1,66 @@
+import Foundation
+
+/// Runs the real curl, with an environment free of proxy variables.
+enum Curl {
+    struct Result: Sendable, CustomStringConvertible {
+        var exitCode: Int32
+        /// The final response's status; 0 when there was none.
+        var httpCode: Int
+        /// The proxy's answer to CONNECT; 0 when there was none.
+        var connectCode: Int
+        var body: String
+        var stderr: String
+
+        var description: String {
+            "curl exit \(self.exitCode), http \(self.httpCode), connect \(self.connectCode), stderr: \(self.stderr)"
+        }
+    }
+
+    static func run(_ arguments: [String], timeoutSeconds: Int = 15) async throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments =
+            ["curl", "-sS", "--max-time", String(timeoutSeconds), "-o", "-", "-w", "\n%{http_code} %{http_connect}"]
+            + arguments
+        // NO_PROXY and friends would otherwise change what curl does with -x.
+        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        let (status, output, errorOutput) = try await withCheckedThrowingContinuation {
+            (continuation: CheckedContinuation<(Int32, String, String), any Error>) in
+            process.terminationHandler = { process in
+                let output = stdout.fileHandleForReading.readDataToEndOfFile()
+                let errorOutput = stderr.fileHandleForReading.readDataToEndOfFile()
+                continuation.resume(
+                    returning: (
+                        process.terminationStatus,
+                        String(decoding: output, as: UTF8.self),
+                        String(decoding: errorOutput, as: UTF8.self)
+                    )
+                )
+            }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        var body = output
+        var codes: [Int] = []
+        if let newline = output.lastIndex(of: "\n") {
+            body = String(output[..<newline])
+            codes = output[output.index(after: newline)...].split(separator: " ").map { Int($0) ?? 0 }
+        }
+        return Result(
+            exitCode: status,
+            httpCode: codes.first ?? 0,
+            connectCode: codes.count > 1 ? codes[1] : 0,
+            body: body,
+            stderr: errorOutput
+        )
+    }
+}

@@ -1,0 +1,45 @@
+import PushgateCore
+import Testing
+
+@testable import PushgateServer
+
+@Suite("AppDirectory")
+struct AppDirectoryTests {
+    private let directory: AppDirectory = {
+        var first = GatewayConfiguration.App(
+            id: "first", apiKeys: [APIKeyHash(key: "key-one").stored, APIKeyHash(key: "key-two").stored],
+            apns: .init(topic: "com.example"))
+        first.defaultTTL = ConfigDuration(seconds: 120)
+        let second = GatewayConfiguration.App(
+            id: "second", apiKeys: [APIKeyHash(key: "key-three").stored, "not-a-hash"], apns: nil)
+        return AppDirectory(apps: [first, second])
+    }()
+
+    @Test(
+        "a Bearer key authenticates its app",
+        arguments: [
+            ("Bearer key-one", "first"), ("Bearer key-two", "first"), ("bearer key-three", "second"),
+            ("BEARER   key-three  ", "second"),
+        ])
+    func authenticates(_ header: String, _ app: String) {
+        #expect(self.directory.authenticate(authorizationHeader: header)?.id == app)
+    }
+
+    @Test(
+        "anything else does not",
+        arguments: [
+            nil, "", "Bearer", "Bearer ", "key-one", "Basic key-one", "Bearer key-one extra", "Bearerkey-one",
+            "Bearer KEY-ONE", "Bearer not-a-hash", "Bearer sha256:",
+        ] as [String?])
+    func refuses(_ header: String?) {
+        #expect(self.directory.authenticate(authorizationHeader: header) == nil)
+    }
+
+    @Test("settings carry the app's id, default TTL and vendors, never its keys")
+    func settings() throws {
+        let first = try #require(self.directory.authenticate(authorizationHeader: "Bearer key-one"))
+        #expect(first == AppSettings(id: "first", defaultTTL: .seconds(120), vendors: [.apns]))
+        #expect(self.directory.apps.map(\.id) == ["first", "second"])
+        #expect(self.directory.apps.last?.vendors.isEmpty == true)
+    }
+}
