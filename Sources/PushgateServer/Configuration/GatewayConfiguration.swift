@@ -146,10 +146,11 @@ public struct GatewayConfiguration: Sendable, Decodable {
     }
 
     public struct RateLimit: Sendable, Decodable {
-        /// Sends per second per app and vendor.
-        public var perSecond: Double = 5_000
+        /// Sends per second per app and vendor (APNs documents no per-app rate; the Android
+        /// vendors' QPS grants are 3,000–30,000, see VENDORS.md §6).
+        public var perSecond: Double = 20_000
         /// Sends in flight per app and vendor.
-        public var concurrency: Int = 500
+        public var concurrency: Int = 1_000
         public init() {}
 
         enum CodingKeys: String, CodingKey { case perSecond, concurrency }
