@@ -6,26 +6,35 @@ import PushgateCore
 import PushgateStore
 import ServiceLifecycle
 
-/// Assembles the gateway from its configuration: store, adapters, dispatcher and REST API,
-/// in the order a `ServiceGroup` must run them. It shuts them down in reverse: the API stops
-/// accepting first, then the dispatcher drains, then adapters close, then the store.
+/// Assembles the gateway from its configuration: store, adapters, dispatcher, webhook sender
+/// and REST API, in the order a `ServiceGroup` must run them. It shuts them down in reverse:
+/// the API stops accepting first, then the webhook sender finishes its requests, then the
+/// dispatcher drains, then adapters close, then the store. (Events the draining dispatcher
+/// still queues stay in the store's outbox for the next start.)
 public struct GatewayServices: Sendable {
     public let store: SQLiteDeliveryStore
     public let router: ProviderRouter
     public let dispatcher: Dispatcher
+    /// Nil when no app has a webhook (nothing to send, so no outbox polling).
+    public let webhooks: WebhookSender?
     public let metrics: GatewayMetrics
     public let services: [any Service]
 
-    /// - Parameter onListening: called with the bound port once the API listens.
+    /// - Parameters:
+    ///   - onListening: called with the bound port once the API listens.
+    ///   - webhookConfiguration: the webhook sender's timing (tests shorten its backoff).
     public static func make(
         configuration: GatewayConfiguration,
         eventLoopGroup: any EventLoopGroup,
         logger: Logger,
+        webhookConfiguration: WebhookSender.Configuration = .init(),
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> GatewayServices {
         guard let listen = HostAndPort(configuration.listen) else {
             throw PushgateError.invalidConfiguration("listen: expected host:port")
         }
+        // Secrets are resolved once, here, before anything is opened: a missing one fails the start.
+        let webhookEndpoints = try WebhookSender.endpoints(apps: configuration.apps)
         let router = try AdapterFactory.makeRouter(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
         let storePath = String(configuration.store.dropFirst("sqlite:".count))
         let store = try await SQLiteDeliveryStore.open(path: storePath, logger: logger)
@@ -85,12 +94,28 @@ public struct GatewayServices: Sendable {
             logger: logger
         )
         let maintenance = IdempotencyMaintenance(store: store, window: configuration.idempotencyWindow.duration, logger: logger)
+        var services: [any Service] = [store, RouterService(router: router), maintenance, dispatcher]
+        var webhooks: WebhookSender?
+        if !webhookEndpoints.isEmpty {
+            var webhookLogger = logger
+            webhookLogger[metadataKey: "component"] = "webhooks"
+            let sender = WebhookSender(
+                store: store,
+                endpoints: webhookEndpoints,
+                configuration: webhookConfiguration,
+                logger: webhookLogger
+            )
+            webhooks = sender
+            services.append(sender)
+        }
+        services.append(application)
         return GatewayServices(
             store: store,
             router: router,
             dispatcher: dispatcher,
+            webhooks: webhooks,
             metrics: metrics,
-            services: [store, RouterService(router: router), maintenance, dispatcher, application]
+            services: services
         )
     }
 }

@@ -14,7 +14,8 @@ struct APNSSimulatorConfigurationTests {
         configuration.goAwayAfterRequests = 0
         configuration.faults.append(.init(tokenPrefix: "", fault: .slow))
         let error = try #require(throws: SimulatorError.self) { try configuration.validate() }
-        for field in ["port", "maxConcurrentStreams", "goAwayAfterRequests", "faults[12].tokenPrefix"] {
+        let appended = "faults[\(configuration.faults.count - 1)].tokenPrefix"
+        for field in ["port", "maxConcurrentStreams", "goAwayAfterRequests", appended] {
             #expect(error.message.contains(field), "\(field)")
         }
     }

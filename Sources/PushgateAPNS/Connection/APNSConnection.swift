@@ -333,16 +333,19 @@ final class APNSConnection: @unchecked Sendable {
         self.peakInFlight = max(self.peakInFlight, self.inFlight)
         let headers = self.makeHeaders(for: pending.request)
         let created = self.eventLoop.makePromise(of: (any Channel).self)
+        // Set when the handler is in the pipeline; from then on the handler reports the outcome.
+        let attached = NIOLoopBoundBox(false, eventLoop: self.eventLoop)
         multiplexer.createStreamChannel(promise: created) { [self] stream in
             stream.eventLoop.makeCompletedFuture {
                 try stream.pipeline.syncOperations.addHandler(
                     APNSStreamHandler(pending: pending, headers: headers, connection: self)
                 )
+                attached.value = true
             }
         }
-        // Stream creation is deferred; if it fails no handler will report, so report here.
+        // Stream creation is deferred; if it fails before a handler exists, report here.
         created.futureResult.assumeIsolated().whenFailure { [self] error in
-            guard pending.stream == nil else { return }
+            guard !attached.value else { return }
             self.streamFailed(pending, APNSTransportError(stage: .streamRefused, detail: "could not open a stream: \(error)"))
         }
     }

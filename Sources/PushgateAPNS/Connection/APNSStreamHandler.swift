@@ -77,6 +77,9 @@ final class APNSStreamHandler: ChannelInboundHandler {
     private func finish(context: ChannelHandlerContext) {
         guard !self.finished, let status = self.status else { return }
         self.finished = true
+        // Before the hand-off: once the connection passes the request on (a resend on another
+        // connection's event loop), this handler must not touch it again.
+        self.pending.stream = nil
         var response = APNSResponse(status: status, apnsID: self.apnsID)
         if status != 200 {
             (response.reason, response.timestamp) = APNSResponse.parseErrorBody(self.body)
@@ -98,16 +101,16 @@ final class APNSStreamHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.streamEnded(context: context)
-        self.pending.stream = nil
     }
 
     /// The stream is gone; if no answer came, say why, as precisely as we know.
     private func streamEnded(context: ChannelHandlerContext) {
         guard !self.finished else { return }
+        self.finished = true
+        self.pending.stream = nil  // Before the hand-off, as in `finish`.
         if self.streamID == nil {
             self.streamID = try? context.channel.syncOptions?.getOption(HTTP2StreamChannelOptions.streamID)
         }
-        self.finished = true
         let failure: APNSTransportError
         if let streamID = self.streamID, let last = self.connection.goAwayLastStreamID, streamID > last {
             // NIO closes these with REFUSED_STREAM too; the GOAWAY is the more precise cause.

@@ -54,6 +54,10 @@ public final class Dispatcher: Service, Sendable {
     private let recorder: OutcomeRecorder
     /// Leased but not yet handed to an adapter: given back on shutdown.
     private let waiting = NIOLockedValueBox<[UUID: LeasedDelivery]>([:])
+    /// Every delivery this dispatcher is working on. A lease that expires while its delivery
+    /// still waits here (a slow rate gate) can come back from `leaseDue` to the same owner:
+    /// the second copy is dropped instead of sent twice.
+    private let active = NIOLockedValueBox<Set<UUID>>([])
 
     public init(
         store: any DeliveryStore,
@@ -132,8 +136,9 @@ public final class Dispatcher: Service, Sendable {
                     await self.work.wait(timeout: await self.idleWait())
                     continue
                 }
-                self.inFlight.withLockedValue { $0 += leased.count }
-                for delivery in leased {
+                let fresh = self.active.withLockedValue { active in leased.filter { active.insert($0.id).inserted } }
+                self.inFlight.withLockedValue { $0 += fresh.count }
+                for delivery in fresh {
                     self.waiting.withLockedValue { $0[delivery.id] = delivery }
                     sends.addTask { await self.process(delivery) }
                 }
@@ -169,7 +174,9 @@ public final class Dispatcher: Service, Sendable {
     }
 
     private func process(_ leased: LeasedDelivery) async {
+        let leasedAt = ContinuousClock.now
         defer {
+            self.active.withLockedValue { _ = $0.remove(leased.id) }
             self.inFlight.withLockedValue { $0 -= 1 }
             self.capacity.signal()
         }
@@ -203,6 +210,13 @@ public final class Dispatcher: Service, Sendable {
         let started = self.waiting.withLockedValue { $0.removeValue(forKey: leased.id) != nil }
         guard started else {
             gate.release()
+            return
+        }
+        // Waited at the gate for half the lease: send it with a fresh lease later rather than
+        // risk the lease running out mid-send.
+        if (ContinuousClock.now - leasedAt).timeInterval > self.configuration.leaseDuration / 2 {
+            gate.release()
+            self.recorder.add(planner.postponed(leased, until: Date()))
             return
         }
         let delivery = Delivery(

@@ -11,6 +11,8 @@ final class APNSCounterStore: Sendable {
         var acceptedIDs: [APNSID: Int] = [:]
         /// SHA-256 of each distinct provider token verified; the tokens themselves are not kept.
         var seenTokens: Set<SHA256Digest> = []
+        /// apns-id → requests seen so far under a `failFirst` fault.
+        var failFirstSeen: [APNSID: Int] = [:]
     }
 
     private let state = NIOLockedValueBox(State())
@@ -26,6 +28,15 @@ final class APNSCounterStore: Sendable {
             let previous = state.counters
             state = State()
             return previous
+        }
+    }
+
+    /// Counts a request for `id` under a `failFirst(times:…)` fault; true while it is among the first `times`.
+    func failFirstShouldFail(_ id: APNSID, times: Int) -> Bool {
+        self.state.withLockedValue { state in
+            let seen = (state.failFirstSeen[id] ?? 0) + 1
+            state.failFirstSeen[id] = seen
+            return seen <= times
         }
     }
 

@@ -89,6 +89,13 @@ extension APNSSimulator {
                 if case .delay(let delay) = rule.fault, delay < .zero {
                     problems.append("faults[\(index)].fault: delay must not be negative")
                 }
+                if case .failFirst(let times, let status, _) = rule.fault {
+                    if times < 0 { problems.append("faults[\(index)].fault: failFirst times must not be negative") }
+                    // A 2xx "failure" would be counted as rejected while the client sees success.
+                    if !(300...599).contains(status) {
+                        problems.append("faults[\(index)].fault: failFirst status must be 300...599, is \(status)")
+                    }
+                }
             }
             guard problems.isEmpty else {
                 throw SimulatorError("APNs simulator configuration: " + problems.joined(separator: "; "))

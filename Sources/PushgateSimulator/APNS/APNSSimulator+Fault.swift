@@ -16,5 +16,10 @@ extension APNSSimulator {
         case acceptThenDropConnection
         /// `RST_STREAM(REFUSED_STREAM)` as soon as the request's headers arrive: not processed, not accepted.
         case refuseStream
+        /// Answer the first `times` requests for each apns-id with this status and reason (like `respond`), then
+        /// accept later ones with the same apns-id: a transient failure that a retry with the same identity gets
+        /// past. Counted per apns-id since the simulator started or was last reset; a request without an apns-id
+        /// gets a fresh one each time, so it always fails.
+        case failFirst(times: Int, status: Int, reason: String)
     }
 }

@@ -23,6 +23,7 @@ extension APNSSimulator {
         /// | `50000000` | 500 `InternalServerError` |
         /// | `50300000` | 503 `ServiceUnavailable` |
         /// | `50300001` | 503 `Shutdown` |
+        /// | `5031a000` | `failFirst`: 503 `ServiceUnavailable` the first time per apns-id, then accepted |
         /// | `de1a0000` | `slow` (accepted after `slowResponseDelay`) |
         /// | `d0d00000` | `dropConnection` |
         /// | `acd00000` | `acceptThenDropConnection` |
@@ -36,6 +37,7 @@ extension APNSSimulator {
             FaultRule(tokenPrefix: "50000000", fault: .respond(status: 500, reason: "InternalServerError")),
             FaultRule(tokenPrefix: "50300000", fault: .respond(status: 503, reason: "ServiceUnavailable")),
             FaultRule(tokenPrefix: "50300001", fault: .respond(status: 503, reason: "Shutdown")),
+            FaultRule(tokenPrefix: "5031a000", fault: .failFirst(times: 1, status: 503, reason: "ServiceUnavailable")),
             FaultRule(tokenPrefix: "de1a0000", fault: .slow),
             FaultRule(tokenPrefix: "d0d00000", fault: .dropConnection),
             FaultRule(tokenPrefix: "acd00000", fault: .acceptThenDropConnection),

@@ -150,6 +150,12 @@ final class APNSStreamHandler: ChannelInboundHandler {
         switch fault {
         case .respond(let status, let reason):
             self.reject(context: context, APNSRejection(status, reason), apnsID: apnsID)
+        case .failFirst(let times, let status, let reason):
+            if self.server.store.failFirstShouldFail(apnsID, times: times) {
+                self.reject(context: context, APNSRejection(status, reason), apnsID: apnsID)
+            } else {
+                self.accept(context: context, apnsID: apnsID, apnsIDText: apnsIDText, countedEarlier: false)
+            }
         case .delay(let delay):
             self.server.store.recordDelayed()
             context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) {

@@ -26,7 +26,7 @@ struct SimulateAPNSCommand: AsyncParsableCommand {
             Device-token prefixes inject faults (after authentication and validation, except refuseStream): \
             41000000 410 Unregistered, 40000000 400 BadDeviceToken, 40000001 400 DeviceTokenNotForTopic, \
             42900000 429 TooManyRequests, 50000000 500 InternalServerError, 50300000 503 ServiceUnavailable, \
-            50300001 503 Shutdown, de1a0000 slow (2 s), d0d00000 close the connection unanswered, \
+            50300001 503 Shutdown, 5031a000 503 once per apns-id then accepted, de1a0000 slow (2 s), d0d00000 close the connection unanswered, \
             acd00000 accept then close unanswered, 51100000 never answer, ef000000 RST_STREAM(REFUSED_STREAM).
             """
     )
