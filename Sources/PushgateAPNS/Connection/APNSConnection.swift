@@ -196,6 +196,11 @@ final class APNSConnection: @unchecked Sendable {
                 }
             case .failure(let error as ProxyConnectHandler.Refusal):
                 self.failSetup(APNSTransportError(stage: .proxyConnect, detail: error.description))
+            case .failure(let error as BoringSSLError) where proxy.scheme == .https:
+                // With TLS 1.3 the proxy checks our client certificate after our side of the
+                // handshake has finished, so its refusal (an alert) arrives while we wait for the
+                // CONNECT answer: still a proxy TLS failure.
+                self.failSetup(APNSTransportError(stage: .proxyTLS, detail: "proxy TLS: \(error)"))
             case .failure(let error):
                 self.failSetup(APNSTransportError(stage: self.connectStage, detail: "proxy: \(error)"))
             }
