@@ -75,7 +75,7 @@ import Testing
             #expect(fixture.simulator.counters().requests == 0)
             let proxy = try kit.only
             await eventually { proxy.stats().refused(RefusalReason.authFailed.rawValue) >= 1 }
-            #expect(proxy.stats().refused(RefusalReason.authFailed.rawValue) == 1)
+            #expect(proxy.stats().refused(RefusalReason.authFailed.rawValue) >= 1)
             #expect(proxy.stats().tunnelsTotal == 0)
             try await fixture.stop()
         }

@@ -188,7 +188,7 @@ struct ProxyLimitsTests {
             var configuration = fixture.configuration([fixture.tlsListener])
             // Long enough that a loaded machine still fails the plain-HTTP handshake first
             // (tls_failed), short enough for the silent client below.
-            configuration.limits.headerTimeout = .seconds(2)
+            configuration.limits.headerTimeout = .seconds(5)
             let proxy = try await fixture.start(configuration)
             let port = proxy.listenerPorts[0]
 
@@ -199,7 +199,7 @@ struct ProxyLimitsTests {
             #expect(await fixture.eventually(proxy) { $0.refused("tls_failed") == 1 })
 
             let silent = try await RawClient.connect(port: port, group: fixture.group)
-            #expect(await silent.wait(for: .seconds(15)) { $0.closed || $0.endOfInput })
+            #expect(await silent.wait(for: .seconds(30)) { $0.closed || $0.endOfInput })
             #expect(silent.received.bytes.isEmpty)
             #expect(await fixture.eventually(proxy) { $0.refused("header_timeout") == 1 })
             await plain.close()
