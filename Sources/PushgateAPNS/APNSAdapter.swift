@@ -13,8 +13,7 @@ public final class APNSAdapter: ProviderAdapter, Service {
     /// When true, `BadDeviceToken` means the token is dead. Off by default because APNs also
     /// answers it for a token of the other environment (VENDORS.md A4); then the outcome is
     /// `permanent(EnvironmentMismatch)` and the token is not reported dead.
-    public var tokenEnvironmentVerified: Bool { self._tokenEnvironmentVerified }
-    private let _tokenEnvironmentVerified: Bool
+    public let tokenEnvironmentVerified: Bool
     private let builder: APNSRequestBuilder
     private let pools: [DeviceTarget.Environment: APNSConnectionPool]
     private let clock: @Sendable () -> Date
@@ -31,7 +30,7 @@ public final class APNSAdapter: ProviderAdapter, Service {
         clock: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         self.configuration = configuration
-        self._tokenEnvironmentVerified = tokenEnvironmentVerified
+        self.tokenEnvironmentVerified = tokenEnvironmentVerified
         self.builder = APNSRequestBuilder(bundleID: configuration.topic)
         self.clock = clock
         self.eventLoopGroup = eventLoopGroup
@@ -170,7 +169,7 @@ public final class APNSAdapter: ProviderAdapter, Service {
                 DeliveryReport(outcome: .permanent(reason: .invalidRequest), vendorReason: "no pool for environment")
             )
         }
-        let verified = self._tokenEnvironmentVerified
+        let verified = self.tokenEnvironmentVerified
         let response = pool.submit(request)
         // One promise instead of map + recover: this runs for every push.
         let report = response.eventLoop.makePromise(of: DeliveryReport.self)

@@ -112,14 +112,7 @@ struct APNSProxyTests {
         let counters = fixture.simulator.counters()
         #expect(counters.goAwaysSent >= 5)
         #expect(counters.duplicateAPNSIDs == 0)
-        for (delivery, report) in zip(deliveries, reports) {
-            let accepted = fixture.simulator.acceptedCount(apnsID: delivery.id.uuidString)
-            switch report.outcome {
-            case .delivered: #expect(accepted == 1)
-            case .ambiguous: #expect(accepted <= 1)
-            default: Issue.record("unexpected \(report.outcome)")
-            }
-        }
+        fixture.expectDeliveredOnceOrAmbiguous(deliveries, reports)
         try await fixture.stop()
         proxies.stop()
     }

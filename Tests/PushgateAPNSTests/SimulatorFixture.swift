@@ -93,6 +93,21 @@ struct SimulatorFixture {
         )
     }
 
+    /// GOAWAY accounting: every delivery was accepted exactly once (delivered) or at most once
+    /// (ambiguous); any other outcome is unexpected and must not have reached APNs.
+    func expectDeliveredOnceOrAmbiguous(_ deliveries: [Delivery], _ reports: [DeliveryReport]) {
+        for (delivery, report) in zip(deliveries, reports) {
+            let accepted = self.simulator.acceptedCount(apnsID: delivery.id.uuidString)
+            switch report.outcome {
+            case .delivered: #expect(accepted == 1)
+            case .ambiguous: #expect(accepted <= 1)
+            default:
+                Issue.record("unexpected \(report.outcome) \(report.vendorReason ?? "")")
+                #expect(accepted == 0)
+            }
+        }
+    }
+
     /// Sends all deliveries at once and returns their reports in order.
     func sendAll(_ deliveries: [Delivery]) async throws -> [DeliveryReport] {
         let futures = deliveries.map { self.adapter.submit($0) }
