@@ -43,6 +43,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PushgateYAML",
+            dependencies: [
+                "PushgateCore",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PushgateAPNS",
             dependencies: [
                 "PushgateCore",
@@ -80,6 +88,8 @@ let package = Package(
         .target(
             name: "PushgateProxy",
             dependencies: [
+                "PushgateCore",
+                "PushgateYAML",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -92,7 +102,6 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -114,8 +123,9 @@ let package = Package(
             dependencies: [
                 "PushgateCore",
                 "PushgateStore",
-                "PushgateAPNS",
+                "PushgateYAML",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -123,7 +133,6 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -148,14 +157,29 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Helpers every test target shares: temporary folders, free ports, the curl runner,
+        // and a fake vendor adapter with its registration.
+        .target(
+            name: "PushgateTestSupport",
+            dependencies: [
+                "PushgateCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/PushgateTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PushgateCoreTests",
-            dependencies: ["PushgateCore"],
+            dependencies: ["PushgateCore", "PushgateTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PushgateAPNSTests",
             dependencies: [
+                "PushgateTestSupport",
                 "PushgateAPNS",
                 "PushgateSimulator",
                 "PushgateProxy",
@@ -170,6 +194,7 @@ let package = Package(
         .testTarget(
             name: "PushgateCLITests",
             dependencies: [
+                "PushgateTestSupport",
                 "PushgateSimulator",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -179,6 +204,8 @@ let package = Package(
         .testTarget(
             name: "PushgateProxyTests",
             dependencies: [
+                "PushgateTestSupport",
+                "PushgateCore",
                 "PushgateProxy",
                 "PushgateSimulator",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -193,6 +220,7 @@ let package = Package(
         .testTarget(
             name: "PushgateStoreTests",
             dependencies: [
+                "PushgateTestSupport",
                 "PushgateStore",
                 "PushgateCore",
                 .product(name: "Logging", package: "swift-log"),
@@ -204,6 +232,7 @@ let package = Package(
         .testTarget(
             name: "PushgateServerTests",
             dependencies: [
+                "PushgateTestSupport",
                 "PushgateServer",
                 "PushgateStore",
                 "PushgateCore",
@@ -222,6 +251,7 @@ let package = Package(
         .testTarget(
             name: "PushgateSimulatorTests",
             dependencies: [
+                "PushgateTestSupport",
                 "PushgateSimulator",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

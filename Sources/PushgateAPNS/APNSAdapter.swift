@@ -3,17 +3,18 @@ import Logging
 import NIOCore
 import NIOSSL
 import PushgateCore
-import ServiceLifecycle
 
 /// Sends deliveries to APNs over HTTP/2: one connection pool per environment for one set of
 /// credentials, every request with the delivery's stable `apns-id`.
-public final class APNSAdapter: ProviderAdapter, Service {
-    public let vendor = Vendor.apns
-    public let configuration: APNSConfiguration
+package final class APNSAdapter: ProviderAdapter {
+    package let vendor = Vendor.apns
+    /// APNs takes one device per request; HTTP/2 multiplexing does what batches do elsewhere.
+    package let maxBatchSize = 1
+    package let configuration: APNSConfiguration
     /// When true, `BadDeviceToken` means the token is dead. Off by default because APNs also
     /// answers it for a token of the other environment (VENDORS.md A4); then the outcome is
     /// `permanent(EnvironmentMismatch)` and the token is not reported dead.
-    public let tokenEnvironmentVerified: Bool
+    package let tokenEnvironmentVerified: Bool
     private let builder: APNSRequestBuilder
     private let pools: [DeviceTarget.Environment: APNSConnectionPool]
     private let clock: @Sendable () -> Date
@@ -22,7 +23,7 @@ public final class APNSAdapter: ProviderAdapter, Service {
 
     /// - Parameters:
     ///   - clock: wall-clock time for provider tokens and expirations; tests move it.
-    public init(
+    package init(
         configuration: APNSConfiguration,
         eventLoopGroup: any EventLoopGroup,
         logger: Logger,
@@ -139,12 +140,19 @@ public final class APNSAdapter: ProviderAdapter, Service {
         }
     }
 
-    public func send(_ delivery: Delivery, logger: Logger) async -> DeliveryReport {
-        let report = try? await self.submit(delivery).get()
-        return report ?? DeliveryReport(outcome: .retryable(after: nil, stage: .queued))
+    package func send(_ deliveries: [Delivery], logger: Logger) async -> [DeliveryReport] {
+        // One request per delivery, all in flight at once on the pool's streams.
+        let futures = deliveries.map { self.submit($0) }
+        var reports: [DeliveryReport] = []
+        reports.reserveCapacity(futures.count)
+        for future in futures {
+            let report = try? await future.get()
+            reports.append(report ?? DeliveryReport(outcome: .retryable(after: nil, stage: .queued)))
+        }
+        return reports
     }
 
-    public func validate(_ delivery: Delivery) -> DeliveryReport? {
+    package func validate(_ delivery: Delivery) -> DeliveryReport? {
         do {
             _ = try self.builder.makeRequest(for: delivery, now: self.clock())
             return nil
@@ -155,7 +163,7 @@ public final class APNSAdapter: ProviderAdapter, Service {
 
     /// Callback-style send for hot loops (the dispatcher and `pushgate bench`): never fails;
     /// every failure is a classified report. `rawPayload` replaces the built payload.
-    public func submit(_ delivery: Delivery, rawPayload: ByteBuffer? = nil) -> EventLoopFuture<DeliveryReport> {
+    package func submit(_ delivery: Delivery, rawPayload: ByteBuffer? = nil) -> EventLoopFuture<DeliveryReport> {
         let request: APNSRequest
         do {
             request = try self.builder.makeRequest(for: delivery, now: self.clock(), rawPayload: rawPayload)
@@ -207,14 +215,9 @@ public final class APNSAdapter: ProviderAdapter, Service {
     }
 
     /// Closes every connection after in-flight requests finish (or the grace period ends).
-    public func shutdown() async {
+    package func shutdown() async {
         for pool in self.pools.values {
             await pool.shutdown()
         }
-    }
-
-    public func run() async throws {
-        try await gracefulShutdown()
-        await self.shutdown()
     }
 }

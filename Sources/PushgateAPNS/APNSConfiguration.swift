@@ -2,35 +2,35 @@ import PushgateCore
 
 /// Everything one APNs adapter needs: where to connect, how to authenticate, and how to
 /// manage its connections. One adapter serves one set of credentials.
-public struct APNSConfiguration: Sendable {
+package struct APNSConfiguration: Sendable {
     /// The app's bundle id; push-type suffixes (`.voip`, …) are added per request.
-    public var topic: String
-    public var authentication: Authentication
+    package var topic: String
+    package var authentication: Authentication
     /// Overrides the production and sandbox hosts (simulators, tests, ports 2197).
-    public var endpoint: Endpoint?
+    package var endpoint: Endpoint?
     /// Extra PEM CA certificates to trust besides the system roots (simulators and tests).
-    public var additionalTrustRootsPEM: String?
+    package var additionalTrustRootsPEM: String?
     /// When true, only `additionalTrustRootsPEM` is trusted, not the system roots.
-    public var trustOnlyAdditionalRoots: Bool = false
-    public var pool: Pool = Pool()
-    public var timeouts: Timeouts = Timeouts()
+    package var trustOnlyAdditionalRoots: Bool = false
+    package var pool: Pool = Pool()
+    package var timeouts: Timeouts = Timeouts()
     /// A connection keeps its provider token this long, then signs a new one. APNs wants
     /// 20 min ≤ refresh < 60 min per connection (VENDORS.md A5).
-    public var providerTokenRefreshInterval: Duration = .seconds(45 * 60)
+    package var providerTokenRefreshInterval: Duration = .seconds(45 * 60)
     /// Send through this CONNECT proxy (one tunnel per connection); nil connects directly.
-    public var proxy: APNSProxy?
+    package var proxy: APNSProxy?
     /// Not-sent requests (GOAWAY, REFUSED_STREAM, a connection lost before the request was
     /// written, a stale provider token) are re-sent transparently this many times.
-    public var maxTransparentRetries: Int = 3
+    package var maxTransparentRetries: Int = 3
 
-    public init(topic: String, authentication: Authentication, endpoint: Endpoint? = nil) {
+    package init(topic: String, authentication: Authentication, endpoint: Endpoint? = nil) {
         self.topic = topic
         self.authentication = authentication
         self.endpoint = endpoint
     }
 
     /// How requests authenticate.
-    public enum Authentication: Sendable {
+    package enum Authentication: Sendable {
         /// Token auth: an ES256 JWT signed with the team's `.p8` key.
         case token(APNSSigningKey)
         /// Certificate auth: a TLS client certificate (PEM chain + PEM key).
@@ -40,20 +40,20 @@ public struct APNSConfiguration: Sendable {
     }
 
     /// A vendor host and port.
-    public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
-        public var host: String
-        public var port: Int
+    package struct Endpoint: Hashable, Sendable, CustomStringConvertible {
+        package var host: String
+        package var port: Int
 
-        public init(host: String, port: Int = 443) {
+        package init(host: String, port: Int = 443) {
             self.host = host
             self.port = port
         }
 
-        public static let production = Endpoint(host: "api.push.apple.com")
-        public static let sandbox = Endpoint(host: "api.sandbox.push.apple.com")
+        package static let production = Endpoint(host: "api.push.apple.com")
+        package static let sandbox = Endpoint(host: "api.sandbox.push.apple.com")
 
         /// Parses `https://host[:port]` or `host[:port]`.
-        public init(parsing text: String) throws {
+        package init(parsing text: String) throws {
             var rest = Substring(text)
             if rest.hasPrefix("https://") {
                 rest = rest.dropFirst("https://".count)
@@ -77,40 +77,40 @@ public struct APNSConfiguration: Sendable {
             self.init(host: String(host), port: port)
         }
 
-        public var description: String { "\(self.host):\(self.port)" }
+        package var description: String { "\(self.host):\(self.port)" }
     }
 
     /// The connection pool's shape.
-    public struct Pool: Sendable {
+    package struct Pool: Sendable {
         /// Long-lived HTTP/2 connections per environment; each is opened on first use.
-        public var connections: Int = 2
+        package var connections: Int = 2
         /// Never more streams per connection than this, whatever the server allows.
-        public var maxConcurrentStreams: Int = 1000
+        package var maxConcurrentStreams: Int = 1000
         /// Requests waiting for a stream, per connection; beyond it a send fails fast.
-        public var maxQueuedRequests: Int = 10_000
+        package var maxQueuedRequests: Int = 10_000
         /// Reconnect backoff after a failed connect: doubles from `initial` up to `maximum`.
-        public var reconnectBackoffInitial: Duration = .seconds(1)
-        public var reconnectBackoffMaximum: Duration = .seconds(60)
+        package var reconnectBackoffInitial: Duration = .seconds(1)
+        package var reconnectBackoffMaximum: Duration = .seconds(60)
 
-        public init() {}
+        package init() {}
     }
 
     /// Deadlines for every network step.
-    public struct Timeouts: Sendable {
+    package struct Timeouts: Sendable {
         /// TCP connect, including name resolution.
-        public var connect: Duration = .seconds(10)
+        package var connect: Duration = .seconds(10)
         /// TLS handshake plus the server's first SETTINGS.
-        public var handshake: Duration = .seconds(10)
+        package var handshake: Duration = .seconds(10)
         /// From submission to response, queueing included. A request written and unanswered
         /// by then is ambiguous.
-        public var request: Duration = .seconds(15)
+        package var request: Duration = .seconds(15)
         /// A connection that has read nothing for this long is sent a PING.
-        public var pingInterval: Duration = .seconds(60)
+        package var pingInterval: Duration = .seconds(60)
         /// A PING unanswered this long closes the connection.
-        public var pingTimeout: Duration = .seconds(10)
+        package var pingTimeout: Duration = .seconds(10)
         /// How long `shutdown` waits for in-flight requests.
-        public var shutdownGrace: Duration = .seconds(10)
+        package var shutdownGrace: Duration = .seconds(10)
 
-        public init() {}
+        package init() {}
     }
 }

@@ -11,21 +11,25 @@ import ServiceLifecycle
 /// the API stops accepting first, then the webhook sender finishes its requests, then the
 /// dispatcher drains, then adapters close, then the store. (Events the draining dispatcher
 /// still queues stay in the store's outbox for the next start.)
-public struct GatewayServices: Sendable {
-    public let store: SQLiteDeliveryStore
-    public let router: ProviderRouter
-    public let dispatcher: Dispatcher
+package struct GatewayServices: Sendable {
+    package let store: any DeliveryStore
+    package let router: ProviderRouter
+    package let dispatcher: Dispatcher
     /// Nil when no app has a webhook (nothing to send, so no outbox polling).
-    public let webhooks: WebhookSender?
-    public let metrics: GatewayMetrics
-    public let services: [any Service]
+    package let webhooks: WebhookSender?
+    package let metrics: GatewayMetrics
+    package let services: [any Service]
 
     /// - Parameters:
+    ///   - registry: the vendors the gateway can send to; the executable passes the standard one.
+    ///   - clock: the one wall clock of the store, the dispatcher and the API.
     ///   - onListening: called with the bound port once the API listens.
     ///   - webhookConfiguration: the webhook sender's timing (tests shorten its backoff).
-    public static func make(
+    package static func make(
         configuration: GatewayConfiguration,
+        registry: VendorRegistry,
         eventLoopGroup: any EventLoopGroup,
+        clock: WallClock = .system,
         logger: Logger,
         webhookConfiguration: WebhookSender.Configuration = .init(),
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -35,26 +39,30 @@ public struct GatewayServices: Sendable {
         }
         // Secrets are resolved once, here, before anything is opened: a missing one fails the start.
         let webhookEndpoints = try WebhookSender.endpoints(apps: configuration.apps)
-        let router = try AdapterFactory.makeRouter(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
-        let storePath = String(configuration.store.dropFirst("sqlite:".count))
-        let store = try await SQLiteDeliveryStore.open(path: storePath, logger: logger)
+        let router = try await AdapterFactory.makeRouter(configuration: configuration, registry: registry, logger: logger)
+        let store: any DeliveryStore
+        do {
+            store = try await DeliveryStoreFactory.open(url: configuration.store, clock: clock, logger: logger)
+        } catch {
+            await router.shutdown()
+            throw error
+        }
         let metrics = GatewayMetrics()
-        var policies: [String: Dispatcher.AppPolicy] = [:]
+        var policies: [Dispatcher.PolicyKey: Dispatcher.LanePolicy] = [:]
         for app in configuration.apps {
-            policies[app.id] = Dispatcher.AppPolicy(
-                retry: RetryPolicy(
-                    maxAttempts: app.retry.maxAttempts,
-                    initialBackoff: app.retry.initialBackoff.duration,
-                    maxBackoff: app.retry.maxBackoff.duration
-                ),
-                perSecond: app.rateLimit.perSecond,
-                concurrency: app.rateLimit.concurrency,
-                webhooks: app.webhook != nil
-            )
+            for vendor in app.vendors.keys {
+                let rateLimit = app.rateLimit(for: vendor)
+                policies[Dispatcher.PolicyKey(appID: app.id, vendor: vendor)] = Dispatcher.LanePolicy(
+                    retry: app.retry(for: vendor).policy,
+                    perSecond: rateLimit.perSecond,
+                    concurrency: rateLimit.concurrency,
+                    webhooks: app.webhook != nil
+                )
+            }
         }
         var dispatcherConfiguration = Dispatcher.Configuration()
         dispatcherConfiguration.batchSize = configuration.dispatcher.batchSize
-        dispatcherConfiguration.leaseDuration = configuration.dispatcher.lease.seconds
+        dispatcherConfiguration.leaseDuration = configuration.dispatcher.lease.duration
         dispatcherConfiguration.maxInFlight = configuration.dispatcher.maxInFlight
         dispatcherConfiguration.shutdownGrace = configuration.dispatcher.shutdownGrace.duration
         var dispatcherLogger = logger
@@ -64,6 +72,7 @@ public struct GatewayServices: Sendable {
             router: router,
             policies: policies,
             configuration: dispatcherConfiguration,
+            clock: clock,
             metrics: metrics,
             logger: dispatcherLogger
         )
@@ -83,7 +92,8 @@ public struct GatewayServices: Sendable {
                 if router.isEmpty { problems.append("no vendor adapter is configured") }
                 return problems
             },
-            clock: { Date() },
+            clock: clock,
+            knownVendors: Set(registry.vendors),
             logger: logger
         )
         let application = Application(
@@ -93,8 +103,9 @@ public struct GatewayServices: Sendable {
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: logger
         )
-        let maintenance = IdempotencyMaintenance(store: store, window: configuration.idempotencyWindow.duration, logger: logger)
-        var services: [any Service] = [store, RouterService(router: router), maintenance, dispatcher]
+        let maintenance = IdempotencyMaintenance(
+            store: store, window: configuration.idempotencyWindow.duration, clock: clock, logger: logger)
+        var services: [any Service] = [store, router, maintenance, dispatcher]
         var webhooks: WebhookSender?
         if !webhookEndpoints.isEmpty {
             var webhookLogger = logger
@@ -103,6 +114,7 @@ public struct GatewayServices: Sendable {
                 store: store,
                 endpoints: webhookEndpoints,
                 configuration: webhookConfiguration,
+                clock: clock,
                 logger: webhookLogger
             )
             webhooks = sender
@@ -120,27 +132,17 @@ public struct GatewayServices: Sendable {
     }
 }
 
-/// Closes the adapters' connections when the gateway shuts down.
-struct RouterService: Service {
-    let router: ProviderRouter
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await self.router.shutdown()
-    }
-}
-
 /// Forgets idempotency keys older than the window, hourly.
 struct IdempotencyMaintenance: Service {
     let store: any DeliveryStore
     let window: Duration
+    let clock: WallClock
     let logger: Logger
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let purged = try await self.store.purgeIdempotencyKeys(
-                    createdBefore: Date().addingTimeInterval(-self.window.timeInterval))
+                let purged = try await self.store.purgeIdempotencyKeys(createdBefore: self.clock.now() - self.window)
                 if purged > 0 { self.logger.info("purged idempotency keys", metadata: ["push.count": "\(purged)"]) }
             } catch {
                 self.logger.warning("could not purge idempotency keys", metadata: ["error": "\(error)"])

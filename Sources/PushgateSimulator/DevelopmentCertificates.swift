@@ -15,19 +15,19 @@ import X509
 ///
 /// Everything uses P-256 keys and ECDSA-SHA256 signatures, which BoringSSL (NIOSSL), OpenSSL (curl) and
 /// Apple's stacks all accept. Nothing here is meant for production.
-public struct DevelopmentCertificates: Sendable {
+package struct DevelopmentCertificates: Sendable {
     /// The CA certificate clients should trust (PEM).
-    public var caCertificatePEM: String
+    package var caCertificatePEM: String
     /// The server certificate (PEM), issued by the CA.
-    public var serverCertificatePEM: String
+    package var serverCertificatePEM: String
     /// The server certificate's private key (PKCS#8 PEM).
-    public var serverPrivateKeyPEM: String
+    package var serverPrivateKeyPEM: String
     /// The CA's private key (PKCS#8 PEM), kept so that client certificates can be issued later.
     var caPrivateKeyPEM: String
 
     /// A CA and a server certificate for the given DNS names / IP addresses (SANs), P-256 keys, made with
     /// swift-certificates.
-    public static func make(
+    package static func make(
         hosts: [String] = ["localhost", "127.0.0.1"],
         validity: Duration = .seconds(86400 * 30)
     ) throws -> DevelopmentCertificates {
@@ -94,7 +94,7 @@ public struct DevelopmentCertificates: Sendable {
     }
 
     /// A client certificate signed by the same CA; `uid` goes in the subject as UID (for APNs certificate auth tests).
-    public func makeClientCertificate(
+    package func makeClientCertificate(
         commonName: String,
         uid: String?
     ) throws -> (certificatePEM: String, privateKeyPEM: String) {

@@ -1,12 +1,15 @@
 import Foundation
 import PushgateCore
+import ServiceLifecycle
 
 /// The durable queue behind the gateway (ARCHITECTURE rules 1, 2 and 10). Backend-neutral:
 /// the embedded SQLite backend and, later, PostgreSQL implement it, and one contract test
 /// suite runs against each.
 ///
 /// Every method is atomic: it commits entirely or not at all.
-public protocol DeliveryStore: Sendable {
+/// A store is a `Service`: the gateway's service group runs it and, at graceful shutdown, it
+/// finishes pending writes and closes (after the dispatcher, which releases its leases).
+package protocol DeliveryStore: Service {
     /// Stores a notification, one delivery per target, and the idempotency record if a key
     /// was given, in one transaction, before the API answers 202. Concurrent calls are
     /// group-committed (several per transaction, one fsync).
@@ -27,7 +30,7 @@ public protocol DeliveryStore: Sendable {
     /// paused) or whose lease expired (`sending`, `leasedUntil <= now`: a crashed or hung
     /// dispatcher), marking them `sending` with `leasedUntil = now + leaseDuration` and
     /// `leaseOwner = owner`. Oldest due first. A delivery is never leased by two callers at once.
-    func leaseDue(limit: Int, owner: String, now: Date, leaseDuration: TimeInterval) async throws -> [LeasedDelivery]
+    func leaseDue(limit: Int, owner: String, now: Date, leaseDuration: Duration) async throws -> [LeasedDelivery]
 
     /// Records attempt results in one transaction. Updates are applied only if the delivery
     /// is still leased by `owner` (a lease that expired and was taken by another dispatcher
@@ -52,7 +55,7 @@ public protocol DeliveryStore: Sendable {
     func nextDueDate() async throws -> Date?
 
     /// Webhook events due for sending (`nextAttemptAt <= now`), leased for `leaseDuration`.
-    func leaseWebhookEvents(limit: Int, now: Date, leaseDuration: TimeInterval) async throws -> [WebhookEvent]
+    func leaseWebhookEvents(limit: Int, now: Date, leaseDuration: Duration) async throws -> [WebhookEvent]
 
     /// Marks webhook events sent (deleted) or schedules their next attempt.
     func completeWebhookEvents(sent: [Int64], retry: [(id: Int64, nextAttemptAt: Date)], failed: [Int64]) async throws

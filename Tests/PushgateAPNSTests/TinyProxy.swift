@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import PushgateTestSupport
 
 /// tinyproxy (Debian's package) as a standard third-party CONNECT proxy, in the foreground
 /// on a free loopback port. `scripts/test.sh` installs it.
@@ -54,14 +55,8 @@ final class TinyProxy: @unchecked Sendable {
 
     static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tinyproxy") }
 
-    /// A port nothing listens on right now (bound, read, released).
-    static func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        return port
-    }
+    /// A port nothing listens on right now.
+    static func freePort() async throws -> Int { try await freeLoopbackPort() }
 
     private static func waitUntilListening(port: Int) async throws {
         for _ in 0..<100 {

@@ -1,4 +1,6 @@
 import Foundation
+import PushgateCore
+import PushgateTestSupport
 import Testing
 
 @testable import PushgateProxy

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import PushgateTestSupport
 import Testing
 
 @testable import PushgateProxy

@@ -8,10 +8,10 @@ struct AppDirectoryTests {
     private let directory: AppDirectory = {
         var first = GatewayConfiguration.App(
             id: "first", apiKeys: [APIKeyHash(key: "key-one").stored, APIKeyHash(key: "key-two").stored],
-            apns: .init(topic: "com.example"))
+            vendors: [.apns(topic: "com.example")])
         first.defaultTTL = ConfigDuration(seconds: 120)
         let second = GatewayConfiguration.App(
-            id: "second", apiKeys: [APIKeyHash(key: "key-three").stored, "not-a-hash"], apns: nil)
+            id: "second", apiKeys: [APIKeyHash(key: "key-three").stored, "not-a-hash"])
         return AppDirectory(apps: [first, second])
     }()
 

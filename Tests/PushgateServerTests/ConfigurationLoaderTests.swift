@@ -1,4 +1,6 @@
 import Foundation
+import PushgateAPNS
+import PushgateCore
 import PushgateServer
 import Testing
 
@@ -32,14 +34,14 @@ import Testing
         """
 
     @Test func loadsEveryField() throws {
-        let configuration = try ConfigurationLoader.load(yaml: Self.valid)
+        let configuration = try ConfigurationLoader.load(yaml: Self.valid, registry: TestVendors.standard)
         #expect(configuration.listen == "0.0.0.0:9000")
         #expect(configuration.idempotencyWindow.seconds == 43_200)
         #expect(configuration.dispatcher.batchSize == 100)
         #expect(configuration.dispatcher.lease.seconds == 30)
         let app = try #require(configuration.apps.first)
-        #expect(app.apns?.keyId == "ABC123DEFG")
-        #expect(app.apns?.proxy == "overseas")
+        #expect(app.vendors[.apns]?.settings(as: APNSVendor.Settings.self)?.keyID == "ABC123DEFG")
+        #expect(app.vendors[.apns]?.common.proxy == "overseas")
         #expect(app.rateLimit.perSecond == 500)
         #expect(app.retry.initialBackoff.seconds == 0.5)
         #expect(app.retry.maxBackoff.seconds == 300)
@@ -62,7 +64,7 @@ import Testing
                   teem_id: typo
             """
         do {
-            _ = try ConfigurationLoader.load(yaml: yaml)
+            _ = try ConfigurationLoader.load(yaml: yaml, registry: TestVendors.standard)
             Issue.record("must fail")
         } catch let error as ConfigurationLoader.Problems {
             #expect(error.problems.contains("colour: unknown key"))
@@ -73,7 +75,7 @@ import Testing
         // With the unknown keys gone, the value checks report each place.
         let fixed = yaml.replacingOccurrences(of: "colour: blue\n", with: "").replacingOccurrences(of: "\n      teem_id: typo", with: "")
         do {
-            _ = try ConfigurationLoader.load(yaml: fixed)
+            _ = try ConfigurationLoader.load(yaml: fixed, registry: TestVendors.standard)
             Issue.record("must fail")
         } catch let error as ConfigurationLoader.Problems {
             #expect(error.problems.contains("listen: expected host:port"))
@@ -87,9 +89,9 @@ import Testing
 
     @Test func badDurationsAndTypesNameTheirPlace() {
         let yaml = Self.valid.replacingOccurrences(of: "lease: 30s", with: "lease: soon")
-        #expect(throws: ConfigurationLoader.Problems.self) { try ConfigurationLoader.load(yaml: yaml) }
+        #expect(throws: ConfigurationLoader.Problems.self) { try ConfigurationLoader.load(yaml: yaml, registry: TestVendors.standard) }
         do {
-            _ = try ConfigurationLoader.load(yaml: yaml)
+            _ = try ConfigurationLoader.load(yaml: yaml, registry: TestVendors.standard)
         } catch {
             #expect("\(error)".contains("dispatcher.lease"))
         }

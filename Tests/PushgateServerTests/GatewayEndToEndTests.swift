@@ -4,9 +4,11 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
+import PushgateAPNS
 import PushgateCore
 import PushgateSimulator
 import PushgateStore
+import PushgateTestSupport
 import ServiceLifecycle
 import Testing
 
@@ -306,14 +308,16 @@ struct EndToEnd: Sendable {
         var configuration = GatewayConfiguration()
         configuration.listen = "127.0.0.1:0"
         configuration.store = "sqlite:" + self.directory.path("pushgate.db")
-        var apns = GatewayConfiguration.APNS(topic: Self.topic)
+        var apns = APNSVendor.Settings(topic: Self.topic)
         apns.key = Secret(reference: self.signingKeyPEM)
-        apns.keyId = Self.keyID
-        apns.teamId = Self.teamID
-        apns.endpoint = "https://127.0.0.1:\(self.simulator.port)"
-        apns.caFile = self.caFile
-        apns.connections = 1
-        var app = GatewayConfiguration.App(id: Self.appID, apiKeys: [APIKeyHash(key: self.apiKey).stored], apns: apns)
+        apns.keyID = Self.keyID
+        apns.teamID = Self.teamID
+        var common = VendorCommonSettings()
+        common.endpoint = "https://127.0.0.1:\(self.simulator.port)"
+        common.caFile = self.caFile
+        common.connections = 1
+        var app = GatewayConfiguration.App(
+            id: Self.appID, apiKeys: [APIKeyHash(key: self.apiKey).stored], vendors: [.apns(apns, common: common)])
         app.defaultTTL = ConfigDuration(seconds: 3600)
         configuration.apps = [app]
         return configuration
@@ -323,6 +327,7 @@ struct EndToEnd: Sendable {
         _ configuration: GatewayConfiguration? = nil,
         dispatcher: Bool = true,
         webhooks: WebhookSender.Configuration = .init(),
+        registry: VendorRegistry = TestVendors.standard,
         _ body: (RunningGateway) async throws -> Void
     ) async throws {
         try await RunningGateway.run(
@@ -330,6 +335,7 @@ struct EndToEnd: Sendable {
             apiKey: self.apiKey,
             dispatcher: dispatcher,
             webhooks: webhooks,
+            registry: registry,
             body
         )
     }
@@ -378,11 +384,13 @@ struct RunningGateway: Sendable {
         apiKey: String,
         dispatcher: Bool,
         webhooks: WebhookSender.Configuration,
+        registry: VendorRegistry,
         _ body: (RunningGateway) async throws -> Void
     ) async throws {
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
         let services = try await GatewayServices.make(
             configuration: configuration,
+            registry: registry,
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: EndToEnd.logger,
             webhookConfiguration: webhooks,

@@ -99,7 +99,7 @@ struct WebhookSignatureTests {
 
     @Test("secrets are resolved at start; a missing one names its place")
     func endpoints() throws {
-        var app = GatewayConfiguration.App(id: "a", apiKeys: [], apns: nil)
+        var app = GatewayConfiguration.App(id: "a", apiKeys: [])
         app.webhook = GatewayConfiguration.Webhook(
             url: "https://hooks.example.com/pushgate", secret: Secret(reference: "${PUSHGATE_TEST_HOOK_SECRET}"))
         let resolved = try WebhookSender.endpoints(apps: [app], environment: ["PUSHGATE_TEST_HOOK_SECRET": "s3cret\n"])

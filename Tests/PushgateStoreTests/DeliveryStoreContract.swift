@@ -124,7 +124,7 @@ struct DeliveryStoreContract: Sendable {
         #expect(try await store.notification(id: twice.notificationID, appID: "app-1") == nil)
 
         #expect(try await store.queueDepth() == 1, "only the first submission's delivery exists")
-        let leased = try await store.leaseDue(limit: 10, owner: "d", now: self.t0, leaseDuration: 30)
+        let leased = try await store.leaseDue(limit: 10, owner: "d", now: self.t0, leaseDuration: .seconds(30))
         #expect(leased.map(\.id) == [first.targets[0].deliveryID])
 
         // The failed key was not stored: it can be used now.
@@ -211,7 +211,7 @@ struct DeliveryStoreContract: Sendable {
         let middle = StoreFixtures.submission(acceptedAt: self.t0.addingTimeInterval(1))
         for submission in [late, early, middle] { #expect(try await store.accept(submission) == .accepted) }
 
-        let leased = try await store.leaseDue(limit: 10, owner: "d1", now: self.t0.addingTimeInterval(1.5), leaseDuration: 30)
+        let leased = try await store.leaseDue(limit: 10, owner: "d1", now: self.t0.addingTimeInterval(1.5), leaseDuration: .seconds(30))
         #expect(leased.map(\.id) == early.targets.map(\.deliveryID) + middle.targets.map(\.deliveryID))
         let first = try #require(leased.first)
         #expect(first.notificationID == early.notificationID)
@@ -223,10 +223,10 @@ struct DeliveryStoreContract: Sendable {
         #expect(first.acceptedAt == early.acceptedAt)
         #expect(first.expiresAt == early.expiresAt)
 
-        let again = try await store.leaseDue(limit: 10, owner: "d2", now: self.t0.addingTimeInterval(1.5), leaseDuration: 30)
+        let again = try await store.leaseDue(limit: 10, owner: "d2", now: self.t0.addingTimeInterval(1.5), leaseDuration: .seconds(30))
         #expect(again.isEmpty, "leased deliveries are not leased again while the lease holds")
 
-        let limited = try await store.leaseDue(limit: 1, owner: "d2", now: self.t0.addingTimeInterval(3), leaseDuration: 30)
+        let limited = try await store.leaseDue(limit: 1, owner: "d2", now: self.t0.addingTimeInterval(3), leaseDuration: .seconds(30))
         #expect(limited.map(\.id) == late.targets.map(\.deliveryID))
     }
 
@@ -247,7 +247,7 @@ struct DeliveryStoreContract: Sendable {
                 group.addTask {
                     var mine: [UUID] = []
                     while true {
-                        let leased = try await store.leaseDue(limit: 37, owner: "owner-\(owner)", now: now, leaseDuration: 300)
+                        let leased = try await store.leaseDue(limit: 37, owner: "owner-\(owner)", now: now, leaseDuration: .seconds(300))
                         if leased.isEmpty { return mine }
                         mine += leased.map(\.id)
                     }
@@ -268,9 +268,9 @@ struct DeliveryStoreContract: Sendable {
         _ = try await store.accept(submission)
         let id = submission.targets[0].deliveryID
 
-        #expect(try await store.leaseDue(limit: 5, owner: "A", now: self.t0, leaseDuration: 30).map(\.id) == [id])
-        #expect(try await store.leaseDue(limit: 5, owner: "B", now: self.t0.addingTimeInterval(10), leaseDuration: 30).isEmpty)
-        let takenOver = try await store.leaseDue(limit: 5, owner: "B", now: self.t0.addingTimeInterval(31), leaseDuration: 30)
+        #expect(try await store.leaseDue(limit: 5, owner: "A", now: self.t0, leaseDuration: .seconds(30)).map(\.id) == [id])
+        #expect(try await store.leaseDue(limit: 5, owner: "B", now: self.t0.addingTimeInterval(10), leaseDuration: .seconds(30)).isEmpty)
+        let takenOver = try await store.leaseDue(limit: 5, owner: "B", now: self.t0.addingTimeInterval(31), leaseDuration: .seconds(30))
         #expect(takenOver.map(\.id) == [id], "an expired lease makes the delivery due again")
 
         let late = DeliveryUpdate(deliveryID: id, state: .delivered, lastOutcome: LastOutcome(kind: "delivered", at: self.t0))
@@ -284,7 +284,7 @@ struct DeliveryStoreContract: Sendable {
     // MARK: Record
 
     private func leaseOne(_ store: any DeliveryStore, owner: String = "d", at now: Date? = nil) async throws -> LeasedDelivery {
-        let leased = try await store.leaseDue(limit: 1, owner: owner, now: now ?? self.t0, leaseDuration: 30)
+        let leased = try await store.leaseDue(limit: 1, owner: owner, now: now ?? self.t0, leaseDuration: .seconds(30))
         return try #require(leased.first)
     }
 
@@ -324,7 +324,7 @@ struct DeliveryStoreContract: Sendable {
             owner: "d"
         )
         #expect(applied == 1)
-        #expect(try await store.leaseDue(limit: 5, owner: "d", now: self.t0.addingTimeInterval(30), leaseDuration: 30).isEmpty)
+        #expect(try await store.leaseDue(limit: 5, owner: "d", now: self.t0.addingTimeInterval(30), leaseDuration: .seconds(30)).isEmpty)
         #expect(try await store.nextDueDate() == retryAt)
 
         let retried = try await self.leaseOne(store, at: self.t0.addingTimeInterval(61))
@@ -362,7 +362,7 @@ struct DeliveryStoreContract: Sendable {
     private func invalidTokenFeed(_ store: any DeliveryStore) async throws {
         _ = try await store.accept(StoreFixtures.submission(app: "app-1", targetCount: 3))
         _ = try await store.accept(StoreFixtures.submission(app: "app-2", targetCount: 1, acceptedAt: self.t0.addingTimeInterval(1)))
-        let leased = try await store.leaseDue(limit: 10, owner: "d", now: self.t0.addingTimeInterval(1), leaseDuration: 30)
+        let leased = try await store.leaseDue(limit: 10, owner: "d", now: self.t0.addingTimeInterval(1), leaseDuration: .seconds(30))
         try #require(leased.count == 4)
 
         let since = self.t0.addingTimeInterval(-86_400)
@@ -408,24 +408,24 @@ struct DeliveryStoreContract: Sendable {
             owner: "d"
         )
 
-        let events = try await store.leaseWebhookEvents(limit: 10, now: self.t0, leaseDuration: 30)
+        let events = try await store.leaseWebhookEvents(limit: 10, now: self.t0, leaseDuration: .seconds(30))
         #expect(events.map(\.body) == bodies)
         #expect(events.allSatisfy { $0.appID == "app-7" && $0.attempts == 0 })
-        #expect(try await store.leaseWebhookEvents(limit: 10, now: self.t0.addingTimeInterval(10), leaseDuration: 30).isEmpty)
+        #expect(try await store.leaseWebhookEvents(limit: 10, now: self.t0.addingTimeInterval(10), leaseDuration: .seconds(30)).isEmpty)
 
         let first = try #require(events.first), second = try #require(events.last)
         try await store.completeWebhookEvents(sent: [first.id], retry: [(id: second.id, nextAttemptAt: self.t0.addingTimeInterval(60))], failed: [])
-        #expect(try await store.leaseWebhookEvents(limit: 10, now: self.t0.addingTimeInterval(40), leaseDuration: 30).isEmpty)
-        let retried = try await store.leaseWebhookEvents(limit: 10, now: self.t0.addingTimeInterval(61), leaseDuration: 30)
+        #expect(try await store.leaseWebhookEvents(limit: 10, now: self.t0.addingTimeInterval(40), leaseDuration: .seconds(30)).isEmpty)
+        let retried = try await store.leaseWebhookEvents(limit: 10, now: self.t0.addingTimeInterval(61), leaseDuration: .seconds(30))
         #expect(retried.map(\.id) == [second.id])
         #expect(retried.first?.attempts == 1)
 
         // A lease that is never completed runs out and the event is due again.
-        let expired = try await store.leaseWebhookEvents(limit: 10, now: self.t0.addingTimeInterval(92), leaseDuration: 30)
+        let expired = try await store.leaseWebhookEvents(limit: 10, now: self.t0.addingTimeInterval(92), leaseDuration: .seconds(30))
         #expect(expired.map(\.id) == [second.id])
 
         try await store.completeWebhookEvents(sent: [], retry: [], failed: [second.id])
-        #expect(try await store.leaseWebhookEvents(limit: 10, now: self.t0.addingTimeInterval(10_000), leaseDuration: 30).isEmpty)
+        #expect(try await store.leaseWebhookEvents(limit: 10, now: self.t0.addingTimeInterval(10_000), leaseDuration: .seconds(30)).isEmpty)
     }
 
     // MARK: Release, cancel, gauges
@@ -433,17 +433,17 @@ struct DeliveryStoreContract: Sendable {
     private func release(_ store: any DeliveryStore) async throws {
         let submission = StoreFixtures.submission(targetCount: 2)
         _ = try await store.accept(submission)
-        let leased = try await store.leaseDue(limit: 10, owner: "A", now: self.t0, leaseDuration: 300)
+        let leased = try await store.leaseDue(limit: 10, owner: "A", now: self.t0, leaseDuration: .seconds(300))
         try #require(leased.count == 2)
 
         try await store.release(deliveryIDs: leased.map(\.id), owner: "B")
-        #expect(try await store.leaseDue(limit: 10, owner: "B", now: self.t0, leaseDuration: 300).isEmpty, "not B's lease")
+        #expect(try await store.leaseDue(limit: 10, owner: "B", now: self.t0, leaseDuration: .seconds(300)).isEmpty, "not B's lease")
 
         try await store.release(deliveryIDs: leased.map(\.id), owner: "A")
         let stored = try await store.notification(id: submission.notificationID, appID: "app-1")
         #expect(stored?.deliveries.allSatisfy { $0.state == .queued && $0.attempts == 0 } == true)
 
-        let again = try await store.leaseDue(limit: 10, owner: "B", now: self.t0, leaseDuration: 300)
+        let again = try await store.leaseDue(limit: 10, owner: "B", now: self.t0, leaseDuration: .seconds(300))
         #expect(again.map(\.id) == leased.map(\.id), "due at once, in the same order")
         #expect(again.allSatisfy { $0.attempts == 0 })
     }
@@ -452,7 +452,7 @@ struct DeliveryStoreContract: Sendable {
         let submission = StoreFixtures.submission(targetCount: 3)
         _ = try await store.accept(submission)
         let ids = submission.targets.map(\.deliveryID)
-        let leased = try await store.leaseDue(limit: 2, owner: "d", now: self.t0, leaseDuration: 300)
+        let leased = try await store.leaseDue(limit: 2, owner: "d", now: self.t0, leaseDuration: .seconds(300))
         #expect(leased.map(\.id) == Array(ids.prefix(2)))
         _ = try await store.record(
             [DeliveryUpdate(deliveryID: ids[0], state: .delivered, lastOutcome: LastOutcome(kind: "delivered", at: self.t0))],
@@ -472,7 +472,7 @@ struct DeliveryStoreContract: Sendable {
             owner: "d"
         )
         #expect(applied == 1)
-        #expect(try await store.leaseDue(limit: 10, owner: "d", now: self.t0.addingTimeInterval(3600), leaseDuration: 30).isEmpty)
+        #expect(try await store.leaseDue(limit: 10, owner: "d", now: self.t0.addingTimeInterval(3600), leaseDuration: .seconds(30)).isEmpty)
         #expect(try await store.queueDepth() == 0)
     }
 
@@ -488,7 +488,7 @@ struct DeliveryStoreContract: Sendable {
         #expect(try await store.nextDueDate() == early.acceptedAt)
 
         // Leased deliveries still count in the depth; their lease expiry is a due date too.
-        let leased = try await store.leaseDue(limit: 2, owner: "d", now: self.t0.addingTimeInterval(6), leaseDuration: 1)
+        let leased = try await store.leaseDue(limit: 2, owner: "d", now: self.t0.addingTimeInterval(6), leaseDuration: .seconds(1))
         #expect(leased.count == 2)
         #expect(try await store.queueDepth() == 5)
         #expect(try await store.nextDueDate() == self.t0.addingTimeInterval(7), "the leases run out before `late` is due")
@@ -529,7 +529,7 @@ struct DeliveryStoreContract: Sendable {
         _ = try await store.accept(StoreFixtures.submission())
         // Give the listener the first signal before the second can coalesce with it.
         try await Task.sleep(for: .milliseconds(50))
-        let leased = try await store.leaseDue(limit: 1, owner: "d", now: self.t0, leaseDuration: 30)
+        let leased = try await store.leaseDue(limit: 1, owner: "d", now: self.t0, leaseDuration: .seconds(30))
         try await store.release(deliveryIDs: leased.map(\.id), owner: "d")
 
         let timeout = Task {

@@ -1,5 +1,6 @@
 import Foundation
 import PushgateCore
+import PushgateTestSupport
 import Testing
 
 @testable import PushgateStore
@@ -37,7 +38,7 @@ struct SQLiteDeliveryStoreTests {
             do {
                 let store = try await self.open(path)
                 _ = try await store.accept(submission)
-                let leased = try await store.leaseDue(limit: 2, owner: "d", now: self.t0, leaseDuration: 30)
+                let leased = try await store.leaseDue(limit: 2, owner: "d", now: self.t0, leaseDuration: .seconds(30))
                 let update = DeliveryUpdate(
                     deliveryID: leased[0].id,
                     state: .invalidToken,
@@ -55,7 +56,7 @@ struct SQLiteDeliveryStoreTests {
             #expect(try await reopened.invalidTokens(appID: "app-1", after: 0, limit: 10).count == 1)
             #expect(try await reopened.accept(StoreFixtures.submission(key: "k")) == .replay(responseBody: submission.responseBody))
             // The lease taken before the restart still holds until it runs out.
-            let afterExpiry = try await reopened.leaseDue(limit: 10, owner: "new", now: self.t0.addingTimeInterval(31), leaseDuration: 30)
+            let afterExpiry = try await reopened.leaseDue(limit: 10, owner: "new", now: self.t0.addingTimeInterval(31), leaseDuration: .seconds(30))
             #expect(afterExpiry.map(\.id) == Array(submission.targets.map(\.deliveryID).suffix(2)))
             try await reopened.close()
         }
@@ -264,9 +265,9 @@ struct SQLiteDeliveryStoreTests {
             let hexID = broken.notificationID.uuidString.replacingOccurrences(of: "-", with: "")
             try await store.executeOnWriter("UPDATE notifications SET body = '{not json' WHERE id = x'\(hexID)'")
 
-            let leased = try await store.leaseDue(limit: 10, owner: "d", now: self.t0.addingTimeInterval(5), leaseDuration: 30)
+            let leased = try await store.leaseDue(limit: 10, owner: "d", now: self.t0.addingTimeInterval(5), leaseDuration: .seconds(30))
             #expect(leased.map(\.id) == good.targets.map(\.deliveryID))
-            #expect(try await store.leaseDue(limit: 10, owner: "d", now: self.t0.addingTimeInterval(20), leaseDuration: 30).isEmpty)
+            #expect(try await store.leaseDue(limit: 10, owner: "d", now: self.t0.addingTimeInterval(20), leaseDuration: .seconds(30)).isEmpty)
             #expect(try await store.queueDepth() == 1, "only the good delivery, still leased")
 
             await #expect {
@@ -292,7 +293,7 @@ struct SQLiteDeliveryStoreTests {
             let odd = submission.targets[1].deliveryID.uuidString.replacingOccurrences(of: "-", with: "")
             try await store.executeOnWriter("UPDATE deliveries SET environment = 'moon' WHERE id = x'\(odd)'")
 
-            let leased = try await store.leaseDue(limit: 10, owner: "d", now: self.t0, leaseDuration: 30)
+            let leased = try await store.leaseDue(limit: 10, owner: "d", now: self.t0, leaseDuration: .seconds(30))
             #expect(leased.map(\.id) == [submission.targets[0].deliveryID, submission.targets[2].deliveryID])
             try await store.executeOnWriter("UPDATE deliveries SET environment = 'production' WHERE id = x'\(odd)'")
             let stored = try #require(try await store.notification(id: submission.notificationID, appID: "app-1"))

@@ -1,5 +1,6 @@
 import Foundation
 import PushgateStore
+import PushgateTestSupport
 import Testing
 
 @Suite("SQLite store benchmark", .timeLimit(.minutes(5)))

@@ -4,15 +4,15 @@ import PushgateCore
 
 /// An APNs token-auth key: the team's P-256 `.p8` key and the ids that name it.
 /// Its description never shows the key.
-public struct APNSSigningKey: Sendable, CustomStringConvertible {
+package struct APNSSigningKey: Sendable, CustomStringConvertible {
     /// The 10-character key id (`kid`).
-    public var keyID: String
+    package var keyID: String
     /// The 10-character team id (`iss`).
-    public var teamID: String
+    package var teamID: String
     let privateKey: P256.Signing.PrivateKey
 
     /// Ids are checked because they are written into the token's JSON as they are.
-    public init(keyID: String, teamID: String, privateKey: P256.Signing.PrivateKey) throws {
+    package init(keyID: String, teamID: String, privateKey: P256.Signing.PrivateKey) throws {
         guard !keyID.isEmpty, keyID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
             throw PushgateError.credentials("the APNs key id must be alphanumeric (10 characters from the developer portal)")
         }
@@ -25,7 +25,7 @@ public struct APNSSigningKey: Sendable, CustomStringConvertible {
     }
 
     /// Loads a `.p8` (PKCS#8 PEM, `BEGIN PRIVATE KEY`) key.
-    public init(keyID: String, teamID: String, pemRepresentation pem: String) throws {
+    package init(keyID: String, teamID: String, pemRepresentation pem: String) throws {
         let key: P256.Signing.PrivateKey
         do {
             key = try P256.Signing.PrivateKey(pemRepresentation: pem)
@@ -36,13 +36,13 @@ public struct APNSSigningKey: Sendable, CustomStringConvertible {
     }
 
     /// The key's public half, for a simulator to verify our tokens.
-    public var publicKey: P256.Signing.PublicKey { self.privateKey.publicKey }
+    package var publicKey: P256.Signing.PublicKey { self.privateKey.publicKey }
 
-    public var description: String { "APNSSigningKey(keyID: \(self.keyID), teamID: \(self.teamID))" }
+    package var description: String { "APNSSigningKey(keyID: \(self.keyID), teamID: \(self.teamID))" }
 
     /// Signs a provider token: ES256 JWT with `kid`, `iss` and an integer `iat`, signature
     /// as raw r‖s (JWS), all base64url without padding.
-    public func makeProviderToken(issuedAt: Date) throws -> String {
+    package func makeProviderToken(issuedAt: Date) throws -> String {
         let header = #"{"alg":"ES256","kid":"\#(self.keyID)"}"#
         let claims = #"{"iss":"\#(self.teamID)","iat":\#(Int(issuedAt.timeIntervalSince1970))}"#
         let signingInput = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(Array(claims.utf8))

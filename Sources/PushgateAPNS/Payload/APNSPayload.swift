@@ -3,39 +3,39 @@ import PushgateCore
 
 /// The JSON body of an APNs request: the `aps` dictionary plus custom keys
 /// (VENDORS.md A3). Build it from a portable `Notification`, or set fields directly.
-public struct APNSPayload: Hashable, Sendable {
-    public var alert: Alert?
-    public var badge: Int?
-    public var sound: Notification.Sound?
-    public var threadID: String?
-    public var category: String?
-    public var contentAvailable: Bool = false
-    public var mutableContent: Bool = false
-    public var targetContentID: String?
+package struct APNSPayload: Hashable, Sendable {
+    package var alert: Alert?
+    package var badge: Int?
+    package var sound: Notification.Sound?
+    package var threadID: String?
+    package var category: String?
+    package var contentAvailable: Bool = false
+    package var mutableContent: Bool = false
+    package var targetContentID: String?
     /// passive, active, time-sensitive or critical.
-    public var interruptionLevel: String?
-    public var relevanceScore: Double?
-    public var filterCriteria: String?
-    public var liveActivity: LiveActivity?
+    package var interruptionLevel: String?
+    package var relevanceScore: Double?
+    package var filterCriteria: String?
+    package var liveActivity: LiveActivity?
     /// Keys next to `aps` (APNs ignores custom keys inside `aps`).
-    public var custom: [String: JSONValue] = [:]
+    package var custom: [String: JSONValue] = [:]
 
-    public init() {}
+    package init() {}
 
     /// The visible part of an alert.
-    public struct Alert: Hashable, Sendable {
-        public var title: String?
-        public var subtitle: String?
-        public var body: String?
-        public var launchImage: String?
-        public var titleLocKey: String?
-        public var titleLocArgs: [String]?
-        public var subtitleLocKey: String?
-        public var subtitleLocArgs: [String]?
-        public var locKey: String?
-        public var locArgs: [String]?
+    package struct Alert: Hashable, Sendable {
+        package var title: String?
+        package var subtitle: String?
+        package var body: String?
+        package var launchImage: String?
+        package var titleLocKey: String?
+        package var titleLocArgs: [String]?
+        package var subtitleLocKey: String?
+        package var subtitleLocArgs: [String]?
+        package var locKey: String?
+        package var locArgs: [String]?
 
-        public init(title: String? = nil, subtitle: String? = nil, body: String? = nil) {
+        package init(title: String? = nil, subtitle: String? = nil, body: String? = nil) {
             self.title = title
             self.subtitle = subtitle
             self.body = body
@@ -43,20 +43,20 @@ public struct APNSPayload: Hashable, Sendable {
     }
 
     /// Live Activity fields of `aps` (push type `liveactivity`).
-    public struct LiveActivity: Hashable, Sendable {
-        public enum Event: String, Hashable, Sendable { case start, update, end }
-        public var event: Event
+    package struct LiveActivity: Hashable, Sendable {
+        package enum Event: String, Hashable, Sendable { case start, update, end }
+        package var event: Event
         /// Always sent; APNs drops updates older than the activity's last one.
-        public var timestamp: Date
-        public var contentState: JSONValue?
-        public var staleDate: Date?
-        public var dismissalDate: Date?
+        package var timestamp: Date
+        package var contentState: JSONValue?
+        package var staleDate: Date?
+        package var dismissalDate: Date?
         /// Required for `start`.
-        public var attributesType: String?
-        public var attributes: JSONValue?
-        public var inputPushToken: Bool = false
+        package var attributesType: String?
+        package var attributes: JSONValue?
+        package var inputPushToken: Bool = false
 
-        public init(event: Event, timestamp: Date, contentState: JSONValue? = nil) {
+        package init(event: Event, timestamp: Date, contentState: JSONValue? = nil) {
             self.event = event
             self.timestamp = timestamp
             self.contentState = contentState
@@ -64,7 +64,7 @@ public struct APNSPayload: Hashable, Sendable {
     }
 
     /// Maps the portable fields; `overrides[.apns]` is applied later by `jsonObject()`'s caller.
-    public init(notification: Notification) {
+    package init(notification: Notification) {
         if notification.title != nil || notification.subtitle != nil || notification.body != nil {
             self.alert = Alert(title: notification.title, subtitle: notification.subtitle, body: notification.body)
         }
@@ -81,7 +81,7 @@ public struct APNSPayload: Hashable, Sendable {
 
     /// The payload as a JSON object, with `override` merged over it: its top-level keys
     /// replace ours, except `aps`, which is merged key by key.
-    public func jsonObject(merging override: [String: JSONValue]? = nil) -> [String: JSONValue] {
+    package func jsonObject(merging override: [String: JSONValue]? = nil) -> [String: JSONValue] {
         var aps: [String: JSONValue] = [:]
         if let alert { aps["alert"] = .object(alert.jsonObject()) }
         if let badge { aps["badge"] = .integer(badge) }

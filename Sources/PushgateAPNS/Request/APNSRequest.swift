@@ -3,20 +3,20 @@ import PushgateCore
 
 /// One request ready for the wire: validated headers and the encoded payload.
 /// Everything here is derived from the delivery, so every attempt sends the same bytes.
-public struct APNSRequest: Sendable {
+package struct APNSRequest: Sendable {
     /// Lowercase hex device token.
-    public var deviceToken: String
+    package var deviceToken: String
     /// The delivery's stable id, lowercase (Apple's preferred form).
-    public var apnsID: String
-    public var pushType: Notification.PushType
+    package var apnsID: String
+    package var pushType: Notification.PushType
     /// The bundle id with the push type's suffix.
-    public var topic: String
+    package var topic: String
     /// 10, 5 or 1.
-    public var priority: Int
+    package var priority: Int
     /// UNIX seconds; nil leaves APNs' default storage policy.
-    public var expiration: Int?
-    public var collapseID: String?
-    public var payload: ByteBuffer
+    package var expiration: Int?
+    package var collapseID: String?
+    package var payload: ByteBuffer
 
     /// `/3/device/<token>`.
     var path: String { "/3/device/" + self.deviceToken }
@@ -25,7 +25,7 @@ public struct APNSRequest: Sendable {
 extension Notification.PushType {
     /// What APNs expects after the bundle id in `apns-topic` for this push type
     /// (VENDORS.md A2). `mdm` topics are the certificate's UID and take no suffix.
-    public var apnsTopicSuffix: String {
+    package var apnsTopicSuffix: String {
         switch self {
         case .voip: ".voip"
         case .complication: ".complication"
@@ -40,12 +40,12 @@ extension Notification.PushType {
     }
 
     /// The largest payload APNs accepts for this push type, in bytes.
-    public var apnsPayloadLimit: Int {
+    package var apnsPayloadLimit: Int {
         self == .voip ? 5120 : 4096
     }
 
     /// The topic for `bundleID`: the suffix is added unless the caller already gave it.
-    public func apnsTopic(bundleID: String) -> String {
+    package func apnsTopic(bundleID: String) -> String {
         let suffix = self.apnsTopicSuffix
         if suffix.isEmpty || bundleID.hasSuffix(suffix) { return bundleID }
         return bundleID + suffix

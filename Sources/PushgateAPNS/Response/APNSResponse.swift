@@ -1,18 +1,18 @@
 import Foundation
 
 /// What APNs answered on one stream.
-public struct APNSResponse: Hashable, Sendable {
-    public var status: Int
+package struct APNSResponse: Hashable, Sendable {
+    package var status: Int
     /// The echoed `apns-id` (APNs' own, uppercase, when none was sent).
-    public var apnsID: String?
-    public var reason: APNSReason?
+    package var apnsID: String?
+    package var reason: APNSReason?
     /// With 410: when APNs last knew the token invalid (ms since the epoch on the wire).
-    public var timestamp: Date?
+    package var timestamp: Date?
     /// This answer came after the adapter had already resent the request once on a fresh
     /// connection with a fresh provider token.
-    public var afterFreshConnection = false
+    package var afterFreshConnection = false
 
-    public init(status: Int, apnsID: String? = nil, reason: APNSReason? = nil, timestamp: Date? = nil) {
+    package init(status: Int, apnsID: String? = nil, reason: APNSReason? = nil, timestamp: Date? = nil) {
         self.status = status
         self.apnsID = apnsID
         self.reason = reason

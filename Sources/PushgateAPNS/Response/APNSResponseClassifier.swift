@@ -2,9 +2,9 @@ import PushgateCore
 
 /// Maps APNs answers to `DeliveryOutcome` (VENDORS.md A4, ARCHITECTURE rule 5). Pure; every
 /// row of `table` has its own test.
-public enum APNSResponseClassifier {
+package enum APNSResponseClassifier {
     /// What the connection must do besides reporting the outcome.
-    public enum ConnectionAction: Hashable, Sendable {
+    package enum ConnectionAction: Hashable, Sendable {
         case none
         /// Stop using this connection and mint a fresh provider token on a new one (APNs binds
         /// a connection to its first token and key).
@@ -12,12 +12,12 @@ public enum APNSResponseClassifier {
     }
 
     /// One row of Apple's reason table.
-    public struct Rule: Hashable, Sendable {
-        public var outcome: DeliveryOutcome
-        public var connectionAction: ConnectionAction
+    package struct Rule: Hashable, Sendable {
+        package var outcome: DeliveryOutcome
+        package var connectionAction: ConnectionAction
         /// Whether the adapter may transparently resend once on a fresh connection: the
         /// request was rejected, so nothing was shown and a resend cannot duplicate.
-        public var resendOnFreshConnection: Bool
+        package var resendOnFreshConnection: Bool
     }
 
     private static func rule(
@@ -33,7 +33,7 @@ public enum APNSResponseClassifier {
     }
 
     /// Apple's reasons and what each means for the delivery.
-    public static let table: [APNSReason: Rule] = [
+    package static let table: [APNSReason: Rule] = [
         // 400: a header or the body is wrong: a caller or gateway bug; retrying cannot help.
         .badCollapseID: rule(permanent(.badCollapseID)),
         .badExpirationDate: rule(permanent(.badExpirationDate)),
@@ -91,7 +91,7 @@ public enum APNSResponseClassifier {
 
     /// Classifies a response. `tokenEnvironmentVerified` says a sandbox/production mix-up is
     /// ruled out for this target (VENDORS.md A4: BadDeviceToken also means "other environment").
-    public static func classify(_ response: APNSResponse, tokenEnvironmentVerified: Bool = false) -> Rule {
+    package static func classify(_ response: APNSResponse, tokenEnvironmentVerified: Bool = false) -> Rule {
         if response.status == 200 {
             return rule(.delivered)
         }

@@ -4,20 +4,20 @@
 /// (through `Codable` and generic containers) cost a fifth of the APNs adapter's CPU per
 /// request; this writer does the same job with one pass and no intermediate objects.
 /// Decoding stays with Foundation.
-public enum JSONWriter {
+package enum JSONWriter {
     /// A value JSON cannot represent.
-    public struct InvalidValue: Error, Hashable, Sendable {
-        public var description: String
+    package struct InvalidValue: Error, Hashable, Sendable {
+        package var description: String
     }
 
-    public static func bytes(_ value: JSONValue) throws(InvalidValue) -> [UInt8] {
+    package static func bytes(_ value: JSONValue) throws(InvalidValue) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256)
         try Self.write(value, into: &output)
         return output
     }
 
-    public static func write(_ value: JSONValue, into output: inout [UInt8]) throws(InvalidValue) {
+    package static func write(_ value: JSONValue, into output: inout [UInt8]) throws(InvalidValue) {
         switch value {
         case .null:
             output.append(contentsOf: "null".utf8)
@@ -58,7 +58,7 @@ public enum JSONWriter {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Quotes and escapes: `"` and `\` and the control characters, as RFC 8259 §7 requires.
-    public static func writeString(_ text: String, into output: inout [UInt8]) {
+    package static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {

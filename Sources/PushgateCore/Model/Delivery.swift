@@ -1,18 +1,18 @@
 import Foundation
 
 /// One notification on its way to one device: what an adapter is asked to send.
-public struct Delivery: Hashable, Sendable {
+package struct Delivery: Hashable, Sendable {
     /// The delivery's stable identity. Adapters derive every vendor-side id from it (APNs
     /// `apns-id`, vivo `requestId`, …) so that every attempt carries the same one.
-    public var id: UUID
-    public var notification: Notification
-    public var target: DeviceTarget
+    package var id: UUID
+    package var notification: Notification
+    package var target: DeviceTarget
     /// 1 for the first attempt.
-    public var attempt: Int
+    package var attempt: Int
     /// After this the vendor should drop the notification (from its expiration or TTL).
-    public var expiresAt: Date?
+    package var expiresAt: Date?
 
-    public init(
+    package init(
         id: UUID = UUID(),
         notification: Notification,
         target: DeviceTarget,

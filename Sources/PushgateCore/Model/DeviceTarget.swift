@@ -1,17 +1,17 @@
 /// One device to deliver to: which vendor, the vendor's token for the app on that device, and
 /// which of the vendor's environments issued the token.
-public struct DeviceTarget: Hashable, Sendable, Codable {
+package struct DeviceTarget: Hashable, Sendable, Codable {
     /// Vendor environments. Only APNs distinguishes them today; the others always use `.production`.
-    public enum Environment: String, Hashable, Sendable, Codable, CaseIterable {
+    package enum Environment: String, Hashable, Sendable, Codable, CaseIterable {
         case production
         case sandbox
     }
 
-    public var vendor: Vendor
-    public var token: String
-    public var environment: Environment
+    package var vendor: Vendor
+    package var token: String
+    package var environment: Environment
 
-    public init(vendor: Vendor, token: String, environment: Environment = .production) {
+    package init(vendor: Vendor, token: String, environment: Environment = .production) {
         self.vendor = vendor
         self.token = token
         self.environment = environment
@@ -19,7 +19,7 @@ public struct DeviceTarget: Hashable, Sendable, Codable {
 
     /// The token shortened for logs and error messages: device tokens are personal data and
     /// never appear in full outside the store.
-    public var redactedToken: String {
+    package var redactedToken: String {
         guard self.token.count > 8 else { return "…" }
         return "…" + self.token.suffix(6)
     }

@@ -6,7 +6,7 @@ extension UUID {
     /// The canonical lowercase form (8-4-4-4-12), the form Apple asks for in `apns-id`.
     /// Built directly from the bytes: `uuidString.lowercased()` costs two allocations and a
     /// formatted print on every send.
-    public var lowercasedString: String {
+    package var lowercasedString: String {
         let bytes = self.uuid
         return String(unsafeUninitializedCapacity: 36) { buffer in
             var index = 0

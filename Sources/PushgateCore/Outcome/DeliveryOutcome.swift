@@ -2,7 +2,7 @@ import Foundation
 
 /// What became of one delivery attempt, in the classes the dispatcher acts on
 /// (ARCHITECTURE rule 5). Adapters classify; the dispatcher never parses a vendor's reply.
-public enum DeliveryOutcome: Hashable, Sendable {
+package enum DeliveryOutcome: Hashable, Sendable {
     /// The vendor accepted the notification.
     case delivered
     /// The token is dead: report it and stop sending to it. `since` is when the vendor last
@@ -22,7 +22,7 @@ public enum DeliveryOutcome: Hashable, Sendable {
     case ambiguous(stage: FailureStage)
 
     /// The outcome's class, for metrics labels and stored state.
-    public var kind: Kind {
+    package var kind: Kind {
         switch self {
         case .delivered: .delivered
         case .invalidToken: .invalidToken
@@ -35,7 +35,7 @@ public enum DeliveryOutcome: Hashable, Sendable {
     }
 
     /// The classes of `DeliveryOutcome`, without their details.
-    public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
+    package enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
         case delivered
         case invalidToken = "invalid_token"
         case retryable
@@ -47,16 +47,16 @@ public enum DeliveryOutcome: Hashable, Sendable {
 }
 
 /// The outcome of one attempt together with what the vendor said, for status pages and logs.
-public struct DeliveryReport: Hashable, Sendable {
-    public var outcome: DeliveryOutcome
+package struct DeliveryReport: Hashable, Sendable {
+    package var outcome: DeliveryOutcome
     /// The vendor's HTTP status (or result code), when it answered.
-    public var vendorStatus: Int?
+    package var vendorStatus: Int?
     /// The vendor's reason string, when it gave one.
-    public var vendorReason: String?
+    package var vendorReason: String?
     /// The vendor's id for the message (APNs echoes `apns-id`).
-    public var vendorMessageID: String?
+    package var vendorMessageID: String?
 
-    public init(
+    package init(
         outcome: DeliveryOutcome,
         vendorStatus: Int? = nil,
         vendorReason: String? = nil,

@@ -1,6 +1,6 @@
 /// Where a send failed. Everything before `requestWrite` happened before any request byte
 /// reached the vendor, so the vendor cannot have acted on it (ARCHITECTURE rule 4).
-public enum FailureStage: String, Hashable, Sendable, Codable, CaseIterable {
+package enum FailureStage: String, Hashable, Sendable, Codable, CaseIterable {
     /// Name resolution of the vendor or proxy host.
     case resolve
     /// TCP connect to the vendor or proxy.
@@ -30,7 +30,7 @@ public enum FailureStage: String, Hashable, Sendable, Codable, CaseIterable {
 
     /// Whether the vendor may have received and acted on the request. When true, a retry
     /// must reuse the delivery's vendor identity and the outcome is ambiguous.
-    public var vendorMayHaveReceived: Bool {
+    package var vendorMayHaveReceived: Bool {
         switch self {
         case .requestWrite, .awaitingResponse: true
         default: false
@@ -38,7 +38,7 @@ public enum FailureStage: String, Hashable, Sendable, Codable, CaseIterable {
     }
 
     /// Whether the failure is in the path to a proxy (reported as a proxy failure in metrics).
-    public var isProxyFailure: Bool {
+    package var isProxyFailure: Bool {
         self == .proxyTCP || self == .proxyTLS || self == .proxyConnect
     }
 }

@@ -2,25 +2,25 @@ import Foundation
 
 /// What to do after an attempt (ARCHITECTURE rule 6): exponential backoff with jitter,
 /// the vendor's `Retry-After` honoured, an attempt budget, and the TTL as the deadline.
-public struct RetryPolicy: Sendable, Hashable {
-    public var maxAttempts: Int
-    public var initialBackoff: Duration
-    public var maxBackoff: Duration
+package struct RetryPolicy: Sendable, Hashable {
+    package var maxAttempts: Int
+    package var initialBackoff: Duration
+    package var maxBackoff: Duration
 
-    public init(maxAttempts: Int = 8, initialBackoff: Duration = .seconds(1), maxBackoff: Duration = .seconds(600)) {
+    package init(maxAttempts: Int = 8, initialBackoff: Duration = .seconds(1), maxBackoff: Duration = .seconds(600)) {
         self.maxAttempts = maxAttempts
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff
     }
 
     /// Where a delivery ends up.
-    public enum Final: String, Sendable, Hashable {
+    package enum Final: String, Sendable, Hashable {
         case delivered, failed, invalidToken, expired
         /// The budget ran out and the last attempt was ambiguous: the vendor may have it.
         case ambiguous
     }
 
-    public enum Decision: Sendable, Hashable {
+    package enum Decision: Sendable, Hashable {
         case finish(Final)
         /// Try again at this time.
         case retry(at: Date)
@@ -29,7 +29,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// - Parameters:
     ///   - attempts: attempts made, this one included.
     ///   - random: a value in 0..<1 for jitter (injected so tests are exact).
-    public func decide(
+    package func decide(
         after outcome: DeliveryOutcome,
         attempts: Int,
         now: Date,
@@ -74,18 +74,10 @@ public struct RetryPolicy: Sendable, Hashable {
 
     /// `initial × 2^(attempts−1)`, capped, with "equal jitter": half fixed, half random, so
     /// retries after a shared outage spread out but never come sooner than half the backoff.
-    public func backoff(attempts: Int, random: Double) -> Duration {
+    package func backoff(attempts: Int, random: Double) -> Duration {
         let exponent = min(max(attempts - 1, 0), 30)
         let base = min(self.initialBackoff.timeInterval * pow(2, Double(exponent)), self.maxBackoff.timeInterval)
         let jittered = base / 2 + base / 2 * min(max(random, 0), 1)
         return .milliseconds(Int64(jittered * 1000))
-    }
-}
-
-extension Duration {
-    /// Seconds as a `TimeInterval`.
-    public var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = self.components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NIOSSL
+import PushgateCore
 
 /// Turns a listener's TLS files into a server `NIOSSLContext`; failures name the field.
 enum ListenerTLS {

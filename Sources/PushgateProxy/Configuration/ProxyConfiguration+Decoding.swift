@@ -1,12 +1,13 @@
 import Foundation
-import Yams
+import PushgateCore
+import PushgateYAML
 
 extension ProxyConfiguration: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listeners, users, requireAuth = "require_auth", allow, limits, admin, log
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(decoder, known: CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(listeners: try container.decodeIfPresent([Listener].self, forKey: .listeners) ?? [])
@@ -21,61 +22,20 @@ extension ProxyConfiguration: Decodable {
     /// Decodes YAML, reporting every unknown key and malformed duration (with its path) at once.
     ///
     /// Does not validate: call `validate()` for the remaining checks.
-    public init(yaml: String) throws(ProxyConfigurationError) {
-        guard yaml.contains(where: { !$0.isWhitespace }) else {
-            throw ProxyConfigurationError(path: "", "the configuration is empty")
-        }
-        let collector = StrictDecoding.ProblemCollector()
-        let decoded: ProxyConfiguration
+    package init(yaml: String) throws(ProxyConfigurationError) {
         do {
-            decoded = try YAMLDecoder().decode(
-                ProxyConfiguration.self,
-                from: yaml,
-                userInfo: [StrictDecoding.collectorKey: collector]
-            )
-        } catch let error as DecodingError {
-            throw ProxyConfigurationError(problems: collector.problems + [Self.problem(error)])
+            self = try YAMLConfiguration.decode(ProxyConfiguration.self, yaml: yaml)
         } catch {
-            // Yams' parser errors say line and column.
-            throw ProxyConfigurationError(problems: collector.problems + [.init(path: "", message: "\(error)")])
+            throw ProxyConfigurationError(problems: error.problems)
         }
-        guard collector.problems.isEmpty else { throw ProxyConfigurationError(problems: collector.problems) }
-        self = decoded
     }
 
     /// Reads and decodes a YAML file.
-    public init(contentsOfFile path: String) throws(ProxyConfigurationError) {
-        let text: String
+    package init(contentsOfFile path: String) throws(ProxyConfigurationError) {
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            self = try YAMLConfiguration.decode(ProxyConfiguration.self, contentsOfFile: path)
         } catch {
-            throw ProxyConfigurationError(path: "", "cannot read \(path): \((error as NSError).localizedDescription)")
-        }
-        try self.init(yaml: text)
-    }
-
-    private static func problem(_ error: DecodingError) -> ProxyConfigurationError.Problem {
-        switch error {
-        case .keyNotFound(let key, let context):
-            return .init(path: StrictDecoding.path(context.codingPath + [key]), message: "missing")
-        case .typeMismatch(let type, let context):
-            return .init(path: StrictDecoding.path(context.codingPath), message: "expected \(Self.describe(type))")
-        case .valueNotFound(let type, let context):
-            return .init(path: StrictDecoding.path(context.codingPath), message: "expected \(Self.describe(type))")
-        case .dataCorrupted(let context):
-            return .init(path: StrictDecoding.path(context.codingPath), message: context.debugDescription)
-        @unknown default:
-            return .init(path: "", message: "\(error)")
-        }
-    }
-
-    private static func describe(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Int.Type: "an integer"
-        case is Bool.Type: "true or false"
-        case is [Any].Type: "a list"
-        default: "a mapping"
+            throw ProxyConfigurationError(problems: error.problems)
         }
     }
 }
@@ -85,7 +45,7 @@ extension ProxyConfiguration.Listener: Decodable {
         case address, tls
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(decoder, known: CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -100,7 +60,7 @@ extension ProxyConfiguration.TLS: Decodable {
         case certificateFile = "certificate_file", privateKeyFile = "private_key_file", clientCAFile = "client_ca_file"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(decoder, known: CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -116,7 +76,7 @@ extension ProxyConfiguration.User: Decodable {
         case name, passwordHash = "password_hash"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(decoder, known: CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -133,7 +93,7 @@ extension ProxyConfiguration.Limits: Decodable {
         case headerTimeout = "header_timeout", shutdownGrace = "shutdown_grace"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(decoder, known: CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init()
@@ -156,7 +116,7 @@ extension ProxyConfiguration.Admin: Decodable {
         case address
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(decoder, known: CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(address: try container.decode(String.self, forKey: .address))
@@ -168,7 +128,7 @@ extension ProxyConfiguration.Log: Decodable {
         case accessLog = "access_log"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(decoder, known: CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init()

@@ -1,7 +1,9 @@
+import PushgateCore
+
 extension ProxyConfiguration {
     /// Throws every problem at once, each with its YAML path. Loads the TLS files too, so a certificate that does not
     /// parse or a key that does not match is reported here rather than at start.
-    public func validate() throws(ProxyConfigurationError) {
+    package func validate() throws(ProxyConfigurationError) {
         var problems: [ProxyConfigurationError.Problem] = []
 
         if self.listeners.isEmpty {
@@ -101,7 +103,7 @@ extension ProxyConfiguration {
     }
 
     /// Things that work but are probably not meant: printed by `check-config` and logged at start.
-    public func warnings() -> [ProxyConfigurationError.Problem] {
+    package func warnings() -> [ProxyConfigurationError.Problem] {
         var warnings: [ProxyConfigurationError.Problem] = []
         for (index, entry) in self.allow.enumerated() {
             if case .failure(.ipLiteral) = ProxyTarget.parse(entry) {

@@ -1,23 +1,13 @@
+import PushgateCore
+
 /// Everything wrong with a proxy configuration, each problem with the path of the field it concerns.
-public struct ProxyConfigurationError: Error, Sendable, CustomStringConvertible {
-    /// One problem: `path` is like `listeners[0].tls.certificate_file` (empty for the document itself).
-    public struct Problem: Sendable, Equatable, CustomStringConvertible {
-        public var path: String
-        public var message: String
+package struct ProxyConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// One problem, with the path of the field it concerns (`listeners[0].tls.certificate_file`).
+    package typealias Problem = ConfigurationProblem
 
-        public init(path: String, message: String) {
-            self.path = path
-            self.message = message
-        }
+    package var problems: [Problem]
 
-        public var description: String {
-            self.path.isEmpty ? self.message : "\(self.path): \(self.message)"
-        }
-    }
-
-    public var problems: [Problem]
-
-    public init(problems: [Problem]) {
+    package init(problems: [Problem]) {
         self.problems = problems
     }
 
@@ -26,7 +16,7 @@ public struct ProxyConfigurationError: Error, Sendable, CustomStringConvertible 
     }
 
     /// All problems on one line, for a CLI error.
-    public var description: String {
+    package var description: String {
         "invalid proxy configuration: " + self.problems.map(\.description).joined(separator: "; ")
     }
 }

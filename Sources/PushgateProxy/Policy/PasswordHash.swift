@@ -6,19 +6,19 @@ import _CryptoExtras
 ///
 /// Verification derives the key again and compares in constant time. PBKDF2 is slow on purpose (a few hundred
 /// milliseconds at the default iterations), so the proxy runs it off its event loops and caches successes.
-public struct PasswordHash: Sendable, Equatable, CustomStringConvertible {
-    public static let scheme = "pbkdf2-sha256"
+package struct PasswordHash: Sendable, Equatable, CustomStringConvertible {
+    package static let scheme = "pbkdf2-sha256"
     /// OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256.
-    public static let defaultIterations = 600_000
+    package static let defaultIterations = 600_000
     /// Caps the work one configured hash can ask for per verification.
     static let maximumIterations = 10_000_000
 
-    public private(set) var iterations: Int
+    package private(set) var iterations: Int
     private(set) var salt: [UInt8]
     private(set) var hash: [UInt8]
 
     /// Hashes `password` with a fresh random 16-byte salt.
-    public static func make(password: String, iterations: Int = Self.defaultIterations) throws -> PasswordHash {
+    package static func make(password: String, iterations: Int = Self.defaultIterations) throws -> PasswordHash {
         guard (1...Self.maximumIterations).contains(iterations) else {
             throw ParseError("iterations must be 1...\(Self.maximumIterations)")
         }
@@ -39,7 +39,7 @@ public struct PasswordHash: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Parses the encoded form; the error says what is wrong without repeating the hash.
-    public init(parsing encoded: String) throws(ParseError) {
+    package init(parsing encoded: String) throws(ParseError) {
         let parts = encoded.split(separator: "$", omittingEmptySubsequences: false)
         guard parts.count == 4 else {
             throw ParseError("expected \(Self.scheme)$<iterations>$<salt base64>$<hash base64>")
@@ -58,14 +58,14 @@ public struct PasswordHash: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The `password_hash` text for the configuration.
-    public var encoded: String {
+    package var encoded: String {
         "\(Self.scheme)$\(self.iterations)$\(Data(self.salt).base64EncodedString())$\(Data(self.hash).base64EncodedString())"
     }
 
-    public var description: String { "PasswordHash(\(Self.scheme), iterations: \(self.iterations))" }
+    package var description: String { "PasswordHash(\(Self.scheme), iterations: \(self.iterations))" }
 
     /// Whether `password` matches; constant time in the comparison, and always does the full derivation.
-    public func verify(_ password: String) -> Bool {
+    package func verify(_ password: String) -> Bool {
         guard
             let derived = try? Self.derive(
                 password: password,
@@ -106,8 +106,8 @@ public struct PasswordHash: Sendable, Equatable, CustomStringConvertible {
         return Data(base64Encoded: padded).map { Array($0) }
     }
 
-    public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
-        public var description: String
+    package struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
+        package var description: String
         init(_ description: String) { self.description = description }
     }
 }

@@ -1,5 +1,5 @@
 /// Why the proxy refused a connection: the `reason` label of `pushgate_proxy_refused_total` and the access log.
-public enum RefusalReason: String, CaseIterable, Sendable {
+package enum RefusalReason: String, CaseIterable, Sendable {
     case authRequired = "auth_required"
     case authFailed = "auth_failed"
     case forbiddenTarget = "forbidden_target"

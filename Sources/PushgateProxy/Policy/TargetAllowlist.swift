@@ -1,3 +1,5 @@
+import PushgateCore
+
 /// The `host:port` pairs the proxy may connect to, matched exactly after `ProxyTarget` normalisation.
 struct TargetAllowlist: Sendable, Equatable {
     private(set) var targets: Set<ProxyTarget>

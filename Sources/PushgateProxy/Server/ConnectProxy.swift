@@ -9,15 +9,15 @@ import NIOSSL
 ///
 /// `start` binds everything and returns; `shutdown` stops accepting, lets open tunnels finish for up to
 /// `limits.shutdown_grace`, then closes what is left. As a `Service`, `run` waits for graceful shutdown.
-public final class ConnectProxy: Sendable {
+package final class ConnectProxy: Sendable {
     /// The bound port of each listener, in configuration order (useful when the configuration said port 0).
-    public let listenerPorts: [Int]
+    package let listenerPorts: [Int]
     /// The admin listener's bound port, if there is one.
-    public let adminPort: Int?
+    package let adminPort: Int?
     /// Each listener as `host:port` with the bound port, in configuration order.
-    public let listenerAddresses: [String]
+    package let listenerAddresses: [String]
     /// The admin listener as `host:port` with the bound port.
-    public let adminAddress: String?
+    package let adminAddress: String?
 
     private let group: MultiThreadedEventLoopGroup
     private let threadPool: NIOThreadPool
@@ -63,7 +63,7 @@ public final class ConnectProxy: Sendable {
     /// Validates the configuration, binds every listener and the admin listener, and starts serving.
     ///
     /// Throws `ProxyConfigurationError` (with paths) for a bad configuration or an address that cannot be bound.
-    public static func start(configuration: ProxyConfiguration, logger: Logger) async throws -> ConnectProxy {
+    package static func start(configuration: ProxyConfiguration, logger: Logger) async throws -> ConnectProxy {
         try await self.start(configuration: configuration, connector: SocketUpstreamConnector(), logger: logger)
     }
 
@@ -157,18 +157,18 @@ public final class ConnectProxy: Sendable {
     }
 
     /// Counters so far.
-    public func stats() -> ProxyStats {
+    package func stats() -> ProxyStats {
         self.server.metrics.snapshot()
     }
 
     /// The Prometheus text that `/metrics` serves.
-    public func metricsText() -> String {
+    package func metricsText() -> String {
         String(decoding: self.server.metrics.render(), as: UTF8.self)
     }
 
     /// Stops accepting, waits up to the shutdown grace for open tunnels to end, closes the rest, releases threads.
     /// Safe to call more than once; later calls return when the first has finished.
-    public func shutdown() async {
+    package func shutdown() async {
         let first = self.lifecycle.withLockedValue { state -> Bool in
             guard case .running = state else { return false }
             state = .stopping(waiters: [])

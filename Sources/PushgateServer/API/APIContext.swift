@@ -1,28 +1,32 @@
 import Foundation
 import Logging
+import PushgateCore
 import PushgateStore
 
 /// Everything the REST API's routes use, built once by the application builder.
-public struct APIContext: Sendable {
-    public var store: any DeliveryStore
-    public var router: ProviderRouter
-    public var apps: AppDirectory
-    public var metrics: GatewayMetrics
-    public var limits: APILimits
+package struct APIContext: Sendable {
+    package var store: any DeliveryStore
+    package var router: ProviderRouter
+    package var apps: AppDirectory
+    package var metrics: GatewayMetrics
+    package var limits: APILimits
     /// What keeps the gateway from serving (store unreachable, no adapters); empty when ready.
-    public var readiness: @Sendable () async -> [String]
-    /// Wall-clock time for `accepted_at` and expirations; tests pin it.
-    public var clock: @Sendable () -> Date
-    public var logger: Logger
+    package var readiness: @Sendable () async -> [String]
+    /// Wall-clock time for `accepted_at` and expirations: the gateway's one clock; tests pin it.
+    package var clock: WallClock
+    /// The vendors the gateway knows (configured for some app or not): what `overrides` may name.
+    package var knownVendors: Set<Vendor>
+    package var logger: Logger
 
-    public init(
+    package init(
         store: any DeliveryStore,
         router: ProviderRouter,
         apps: AppDirectory,
         metrics: GatewayMetrics,
         limits: APILimits = .init(),
         readiness: @escaping @Sendable () async -> [String] = { [] },
-        clock: @escaping @Sendable () -> Date = { Date() },
+        clock: WallClock = .system,
+        knownVendors: Set<Vendor>,
         logger: Logger
     ) {
         self.store = store
@@ -32,6 +36,7 @@ public struct APIContext: Sendable {
         self.limits = limits
         self.readiness = readiness
         self.clock = clock
+        self.knownVendors = knownVendors
         self.logger = logger
     }
 }

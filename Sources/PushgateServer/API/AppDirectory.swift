@@ -2,7 +2,7 @@ import PushgateCore
 
 /// The configured apps and the hashes of their API keys: turns an `Authorization` header into
 /// the app it authenticates. Keys themselves are never stored, compared in clear or logged.
-public struct AppDirectory: Sendable {
+package struct AppDirectory: Sendable {
     private struct Entry: Sendable {
         var settings: AppSettings
         var keys: [APIKeyHash]
@@ -13,26 +13,24 @@ public struct AppDirectory: Sendable {
     /// Builds the directory from the configuration's apps. Keys that are not `sha256:<hex>`
     /// are skipped: configuration validation reports them, and a key that cannot match
     /// fails closed.
-    public init(apps: [GatewayConfiguration.App]) {
+    package init(apps: [GatewayConfiguration.App]) {
         self.entries = apps.map { app in
-            var vendors: Set<Vendor> = []
-            if app.apns != nil { vendors.insert(.apns) }
-            return Entry(
-                settings: AppSettings(id: app.id, defaultTTL: app.defaultTTL.duration, vendors: vendors),
+            Entry(
+                settings: AppSettings(id: app.id, defaultTTL: app.defaultTTL.duration, vendors: Set(app.vendors.keys)),
                 keys: app.apiKeys.compactMap { APIKeyHash(stored: $0) }
             )
         }
     }
 
     /// The apps, in configuration order.
-    public var apps: [AppSettings] { self.entries.map(\.settings) }
+    package var apps: [AppSettings] { self.entries.map(\.settings) }
 
     /// The app whose key the header carries (`Bearer <key>`, scheme case-insensitive as RFC 9110
     /// §11.1 says), or nil when the header is missing, malformed or the key is unknown.
     ///
     /// Every configured key is compared, each in constant time, so the time taken does not
     /// reveal which app (if any) a key belongs to.
-    public func authenticate(authorizationHeader: String?) -> AppSettings? {
+    package func authenticate(authorizationHeader: String?) -> AppSettings? {
         guard let key = Self.bearerToken(authorizationHeader) else { return nil }
         var found: AppSettings?
         for entry in self.entries {

@@ -2,12 +2,12 @@ import Hummingbird
 
 /// The REST API v1 (issue 4 §3): notifications, idempotency, status, cancel, the invalid-token
 /// feed, health, metrics and the OpenAPI document.
-public enum GatewayAPI {
+package enum GatewayAPI {
     /// The router with every route, for `Application(router:configuration:services:)`.
     ///
     /// The `Idempotency-Key` in-flight guard lives in the returned router: build one router per
     /// process, not per connection.
-    public static func makeRouter(context: APIContext) -> Router<BasicRequestContext> {
+    package static func makeRouter(context: APIContext) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         // Added first: it must wrap every route and the not-found responder.
         router.add(middleware: APIMiddleware(api: context))

@@ -30,13 +30,14 @@ struct NotificationRequest: Sendable {
     static let optionKeys: Set<String> = ["priority", "ttl", "expiration", "collapse_key", "push_type"]
     static let targetKeys: Set<String> = ["vendor", "token", "environment"]
     static let interruptionLevels = ["passive", "active", "time-sensitive", "critical"]
-    /// Vendors an override may name: the ones Pushgate knows, configured for the app or not
-    /// (an override for a vendor not targeted is harmless; a misspelt vendor is an error).
-    static let knownVendors: [Vendor] = [.apns, .huawei, .xiaomi, .vivo, .fcm, .oppo, .honor]
-
-    /// Parses the request body. `now` is the acceptance time, for `expiration` in the past.
-    /// Throws `validation-failed` listing every field at fault, or `too-many-targets`.
-    static func parse(_ body: JSONValue, maxTargets: Int, now: Date) throws(ProblemDocument) -> NotificationRequest {
+    /// Parses the request body. `knownVendors` are what `overrides` may name: the registry's
+    /// vendors, configured for the app or not (an override for a vendor not targeted is
+    /// harmless; a misspelt vendor is an error). `now` is the acceptance time, for
+    /// `expiration` in the past. Throws `validation-failed` listing every field at fault, or
+    /// `too-many-targets`.
+    static func parse(
+        _ body: JSONValue, maxTargets: Int, knownVendors: Set<Vendor>, now: Date
+    ) throws(ProblemDocument) -> NotificationRequest {
         var reader = FieldReader()
         guard let root = reader.object(body, at: "", allowed: Self.topLevelKeys) else {
             throw ProblemDocument.validation(reader.errors)
@@ -61,7 +62,7 @@ struct NotificationRequest: Sendable {
             Self.readOptions(value, into: &notification, now: now, reader: &reader)
         }
         if let value = root["overrides"] {
-            Self.readOverrides(value, into: &notification, reader: &reader)
+            Self.readOverrides(value, into: &notification, knownVendors: knownVendors, reader: &reader)
         }
         let targets = Self.readTargets(root["targets"], reader: &reader)
 
@@ -170,10 +171,11 @@ struct NotificationRequest: Sendable {
     }
 
     private static func readOverrides(
-        _ value: JSONValue, into notification: inout PushgateCore.Notification, reader: inout FieldReader
+        _ value: JSONValue, into notification: inout PushgateCore.Notification, knownVendors: Set<Vendor>,
+        reader: inout FieldReader
     ) {
         let path = "overrides"
-        let allowed = Set(Self.knownVendors.map(\.rawValue))
+        let allowed = Set(knownVendors.map(\.rawValue))
         guard let fields = reader.object(value, at: path, allowed: allowed) else { return }
         for (name, override) in fields.sorted(by: { $0.key < $1.key }) where override != .null {
             guard case .object = override else {

@@ -6,47 +6,47 @@ import NIOCore
 ///
 /// `type` is a stable URI clients may switch on; `title` is fixed per type; `detail` explains
 /// this occurrence; validation problems list each field at fault in `errors`.
-public struct ProblemDocument: Error, Sendable, Hashable {
+package struct ProblemDocument: Error, Sendable, Hashable {
     /// One problem type: its URI, title and status never change once published.
-    public struct Kind: Sendable, Hashable {
+    package struct Kind: Sendable, Hashable {
         /// The last path segment of the type URI.
-        public var slug: String
-        public var title: String
-        public var status: Int
+        package var slug: String
+        package var title: String
+        package var status: Int
 
-        public var typeURI: String { ProblemDocument.typeBase + self.slug }
+        package var typeURI: String { ProblemDocument.typeBase + self.slug }
 
-        public static let unauthorized = Kind(
+        package static let unauthorized = Kind(
             slug: "unauthorized", title: "Missing or unknown API key", status: 401)
-        public static let malformedJSON = Kind(
+        package static let malformedJSON = Kind(
             slug: "malformed-json", title: "The request body is not valid JSON", status: 400)
-        public static let invalidParameter = Kind(
+        package static let invalidParameter = Kind(
             slug: "invalid-parameter", title: "A path or query parameter is invalid", status: 400)
-        public static let invalidIdempotencyKey = Kind(
+        package static let invalidIdempotencyKey = Kind(
             slug: "invalid-idempotency-key", title: "The Idempotency-Key header is invalid", status: 400)
-        public static let notFound = Kind(
+        package static let notFound = Kind(
             slug: "not-found", title: "Not found", status: 404)
-        public static let idempotencyRequestInProgress = Kind(
+        package static let idempotencyRequestInProgress = Kind(
             slug: "idempotency-request-in-progress",
             title: "A request with this Idempotency-Key is still being processed", status: 409)
-        public static let requestTooLarge = Kind(
+        package static let requestTooLarge = Kind(
             slug: "request-too-large", title: "The request body is too large", status: 413)
-        public static let validationFailed = Kind(
+        package static let validationFailed = Kind(
             slug: "validation-failed", title: "The request is not valid", status: 422)
-        public static let tooManyTargets = Kind(
+        package static let tooManyTargets = Kind(
             slug: "too-many-targets", title: "Too many targets in one request", status: 422)
-        public static let idempotencyKeyReused = Kind(
+        package static let idempotencyKeyReused = Kind(
             slug: "idempotency-key-reused",
             title: "The Idempotency-Key was used with a different request", status: 422)
-        public static let internalError = Kind(
+        package static let internalError = Kind(
             slug: "internal-error", title: "Internal server error", status: 500)
-        public static let storeUnavailable = Kind(
+        package static let storeUnavailable = Kind(
             slug: "store-unavailable", title: "The store is unavailable", status: 503)
-        public static let notReady = Kind(
+        package static let notReady = Kind(
             slug: "not-ready", title: "The gateway is not ready", status: 503)
 
         /// Every published type, for the OpenAPI document's test.
-        public static let all: [Kind] = [
+        package static let all: [Kind] = [
             .unauthorized, .malformedJSON, .invalidParameter, .invalidIdempotencyKey, .notFound,
             .idempotencyRequestInProgress, .requestTooLarge, .validationFailed,
             .tooManyTargets, .idempotencyKeyReused, .internalError, .storeUnavailable, .notReady,
@@ -55,28 +55,28 @@ public struct ProblemDocument: Error, Sendable, Hashable {
 
     /// One field at fault, named by its path in the request (`targets[3].token`,
     /// `options.ttl`) or by the parameter's name.
-    public struct FieldError: Sendable, Hashable {
-        public var field: String
-        public var detail: String
+    package struct FieldError: Sendable, Hashable {
+        package var field: String
+        package var detail: String
 
-        public init(field: String, detail: String) {
+        package init(field: String, detail: String) {
             self.field = field
             self.detail = detail
         }
     }
 
-    public static let typeBase = "https://pushgate.dev/problems/"
-    public static let contentType = "application/problem+json"
+    package static let typeBase = "https://pushgate.dev/problems/"
+    package static let contentType = "application/problem+json"
 
-    public var kind: Kind
-    public var detail: String
-    public var errors: [FieldError]
+    package var kind: Kind
+    package var detail: String
+    package var errors: [FieldError]
     /// `problems` member of `not-ready`: what keeps the gateway from serving.
-    public var problems: [String]
+    package var problems: [String]
     /// Headers the response carries besides the content type (`WWW-Authenticate`, `Retry-After`).
-    public var headers: HTTPFields
+    package var headers: HTTPFields
 
-    public init(
+    package init(
         _ kind: Kind, detail: String, errors: [FieldError] = [], problems: [String] = [], headers: HTTPFields = [:]
     ) {
         self.kind = kind
@@ -128,10 +128,10 @@ public struct ProblemDocument: Error, Sendable, Hashable {
 }
 
 extension ProblemDocument: HTTPResponseError {
-    public var status: HTTPResponse.Status { .init(code: self.kind.status) }
+    package var status: HTTPResponse.Status { .init(code: self.kind.status) }
 
     /// Renders the document if it escapes `APIMiddleware` (it should not).
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
         self.response(requestID: context.logger[metadataKey: "hb.request.id"]?.description)
     }
 }

@@ -4,10 +4,10 @@ import Foundation
 /// An API key as the configuration stores it: `sha256:<hex>` of the key. Keys are long
 /// random strings, so an unsalted fast hash is enough to keep them out of config files
 /// and backups (the same reasoning as GitHub's token storage).
-public struct APIKeyHash: Sendable, Hashable {
-    public var digest: [UInt8]
+package struct APIKeyHash: Sendable, Hashable {
+    package var digest: [UInt8]
 
-    public init?(stored text: String) {
+    package init?(stored text: String) {
         guard text.hasPrefix("sha256:") else { return nil }
         let hex = Array(text.utf8.dropFirst("sha256:".count))
         guard hex.count == 64 else { return nil }
@@ -22,17 +22,17 @@ public struct APIKeyHash: Sendable, Hashable {
         self.digest = bytes
     }
 
-    public init(key: String) {
+    package init(key: String) {
         self.digest = Array(SHA256.hash(data: Array(key.utf8)))
     }
 
     /// `sha256:<hex>`, for the configuration file.
-    public var stored: String {
+    package var stored: String {
         "sha256:" + self.digest.map { String(format: "%02x", $0) }.joined()
     }
 
     /// Compares without leaking, through timing, how much of the digest matched.
-    public func matches(key: String) -> Bool {
+    package func matches(key: String) -> Bool {
         let presented = Array(SHA256.hash(data: Array(key.utf8)))
         var difference: UInt8 = 0
         for (a, b) in zip(presented, self.digest) { difference |= a ^ b }

@@ -5,49 +5,62 @@ import PushgateCore
 import PushgateStore
 import ServiceLifecycle
 
-/// Leases due deliveries from the store, sends them through the provider router within each
-/// app+vendor's limits, and records the outcomes (ARCHITECTURE rules 1–6). Wakes on new work
-/// instead of polling; on graceful shutdown it stops leasing, lets in-flight sends finish
-/// within the grace period, and gives back what it had not started.
-public final class Dispatcher: Service, Sendable {
-    public struct Configuration: Sendable {
-        public var batchSize: Int = 200
-        public var leaseDuration: TimeInterval = 60
-        public var maxInFlight: Int = 2_000
-        public var shutdownGrace: Duration = .seconds(10)
+/// Leases due deliveries from the store, groups them into batches (one notification, one lane),
+/// sends them through the provider router within each lane's limits, and records the outcomes
+/// (ARCHITECTURE rules 1–6). Wakes on new work instead of polling; on graceful shutdown it
+/// stops leasing, lets in-flight sends finish within the grace period, and gives back what it
+/// had not started.
+package final class Dispatcher: Service, Sendable {
+    package struct Configuration: Sendable {
+        package var batchSize: Int = 200
+        package var leaseDuration: Duration = .seconds(60)
+        package var maxInFlight: Int = 2_000
+        package var shutdownGrace: Duration = .seconds(10)
         /// Polling fallback when no wake-up comes (work signals are hints).
-        public var idlePoll: Duration = .seconds(1)
-        public init() {}
+        package var idlePoll: Duration = .seconds(1)
+        package init() {}
     }
 
-    /// Per-app settings the dispatcher needs.
-    public struct AppPolicy: Sendable {
-        public var retry: RetryPolicy
-        public var perSecond: Double
-        public var concurrency: Int
-        public var webhooks: Bool
+    /// What the dispatcher applies to one lane (app + vendor; each environment paced apart).
+    package struct LanePolicy: Sendable {
+        package var retry: RetryPolicy
+        /// Deliveries per second.
+        package var perSecond: Double
+        /// Vendor requests in flight.
+        package var concurrency: Int
+        package var webhooks: Bool
 
-        public init(retry: RetryPolicy, perSecond: Double, concurrency: Int, webhooks: Bool) {
+        package init(retry: RetryPolicy, perSecond: Double, concurrency: Int, webhooks: Bool) {
             self.retry = retry
             self.perSecond = perSecond
             self.concurrency = concurrency
             self.webhooks = webhooks
         }
+
+        /// For a lane nobody configured (its app or vendor left the configuration).
+        static let fallback = LanePolicy(retry: RetryPolicy(), perSecond: 1000, concurrency: 100, webhooks: false)
     }
 
-    private struct GateKey: Hashable {
-        var app: String
-        var vendor: Vendor
+    /// Policies are set per app and vendor.
+    package struct PolicyKey: Hashable, Sendable {
+        package var appID: String
+        package var vendor: Vendor
+
+        package init(appID: String, vendor: Vendor) {
+            self.appID = appID
+            self.vendor = vendor
+        }
     }
 
     private let store: any DeliveryStore
     private let router: ProviderRouter
-    private let policies: [String: AppPolicy]
+    private let policies: [PolicyKey: LanePolicy]
+    private let clock: WallClock
     private let configuration: Configuration
     private let metrics: GatewayMetrics
     private let logger: Logger
     private let owner: String
-    private let gates: NIOLockedValueBox<[GateKey: RateGate]>
+    private let gates: NIOLockedValueBox<[Lane: RateGate]>
     private let inFlight = NIOLockedValueBox(0)
     private let capacity = Wakeup()
     private let work = Wakeup()
@@ -59,17 +72,19 @@ public final class Dispatcher: Service, Sendable {
     /// the second copy is dropped instead of sent twice.
     private let active = NIOLockedValueBox<Set<UUID>>([])
 
-    public init(
+    package init(
         store: any DeliveryStore,
         router: ProviderRouter,
-        policies: [String: AppPolicy],
+        policies: [PolicyKey: LanePolicy],
         configuration: Configuration,
+        clock: WallClock = .system,
         metrics: GatewayMetrics,
         logger: Logger
     ) {
         self.store = store
         self.router = router
         self.policies = policies
+        self.clock = clock
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
@@ -78,7 +93,7 @@ public final class Dispatcher: Service, Sendable {
         self.recorder = OutcomeRecorder(store: store, owner: self.owner, maxBatch: configuration.batchSize, logger: logger)
     }
 
-    public func run() async throws {
+    package func run() async throws {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.recorder.run() }
             group.addTask { await self.forwardWorkSignals() }
@@ -124,7 +139,7 @@ public final class Dispatcher: Service, Sendable {
                     leased = try await self.store.leaseDue(
                         limit: min(self.configuration.batchSize, free),
                         owner: self.owner,
-                        now: Date(),
+                        now: self.clock.now(),
                         leaseDuration: self.configuration.leaseDuration
                     )
                 } catch {
@@ -138,9 +153,14 @@ public final class Dispatcher: Service, Sendable {
                 }
                 let fresh = self.active.withLockedValue { active in leased.filter { active.insert($0.id).inserted } }
                 self.inFlight.withLockedValue { $0 += fresh.count }
-                for delivery in fresh {
-                    self.waiting.withLockedValue { $0[delivery.id] = delivery }
-                    sends.addTask { await self.process(delivery) }
+                self.waiting.withLockedValue { waiting in
+                    for delivery in fresh { waiting[delivery.id] = delivery }
+                }
+                let batches = DeliveryBatcher.batches(fresh) { lane in
+                    self.router.adapter(app: lane.appID, vendor: lane.vendor)?.maxBatchSize ?? 1
+                }
+                for batch in batches {
+                    sends.addTask { await self.process(batch) }
                 }
             }
             // Stop leasing; sends already started may finish within the grace period, after
@@ -159,96 +179,140 @@ public final class Dispatcher: Service, Sendable {
     /// Until the next queued delivery is due, at most the polling interval.
     private func idleWait() async -> Duration {
         guard let next = try? await self.store.nextDueDate() else { return self.configuration.idlePoll }
-        let seconds = max(0.001, min(next.timeIntervalSinceNow, self.configuration.idlePoll.timeInterval))
+        let seconds = max(0.001, min(next.timeIntervalSince(self.clock.now()), self.configuration.idlePoll.timeInterval))
         return .milliseconds(Int64(seconds * 1000))
     }
 
-    private func gate(app: String, vendor: Vendor) -> RateGate {
+    private func policy(_ lane: Lane) -> LanePolicy {
+        self.policies[PolicyKey(appID: lane.appID, vendor: lane.vendor)] ?? .fallback
+    }
+
+    private func gate(_ lane: Lane) -> RateGate {
         self.gates.withLockedValue { gates in
-            if let gate = gates[GateKey(app: app, vendor: vendor)] { return gate }
-            let policy = self.policies[app]
-            let gate = RateGate(perSecond: policy?.perSecond ?? 1000, concurrency: policy?.concurrency ?? 100)
-            gates[GateKey(app: app, vendor: vendor)] = gate
+            if let gate = gates[lane] { return gate }
+            let policy = self.policy(lane)
+            let gate = RateGate(perSecond: policy.perSecond, concurrency: policy.concurrency)
+            gates[lane] = gate
             return gate
         }
     }
 
-    private func process(_ leased: LeasedDelivery) async {
+    /// Takes deliveries out of `waiting`; returns those that were still there (not given back by `drain`).
+    private func start(_ deliveries: [LeasedDelivery]) -> [LeasedDelivery] {
+        self.waiting.withLockedValue { waiting in
+            deliveries.filter { waiting.removeValue(forKey: $0.id) != nil }
+        }
+    }
+
+    /// Sends one batch (one notification, one lane) and records each delivery's outcome.
+    private func process(_ batch: [LeasedDelivery]) async {
+        guard let first = batch.first else { return }
+        let lane = Lane(appID: first.appID, target: first.target)
         let leasedAt = ContinuousClock.now
         defer {
-            self.active.withLockedValue { _ = $0.remove(leased.id) }
-            self.inFlight.withLockedValue { $0 -= 1 }
+            self.active.withLockedValue { active in
+                for delivery in batch { active.remove(delivery.id) }
+            }
+            self.inFlight.withLockedValue { $0 -= batch.count }
             self.capacity.signal()
         }
-        let policy = self.policies[leased.appID]
-        let planner = DeliveryUpdatePlanner(
-            retryPolicy: policy?.retry ?? RetryPolicy(),
-            webhooks: policy?.webhooks ?? false
-        )
-        let now = Date()
-        // A TTL of 0 means "now or never": its first attempt goes out even though it expires at acceptance.
-        let nowOrNever = leased.notification.timeToLive == 0 && leased.attempts == 0
-        if let expiresAt = leased.expiresAt, expiresAt <= now, !nowOrNever {
-            self.waiting.withLockedValue { _ = $0.removeValue(forKey: leased.id) }
-            self.recorder.add(planner.expired(leased, now: now))
-            return
+        let policy = self.policy(lane)
+        let planner = DeliveryUpdatePlanner(retryPolicy: policy.retry, webhooks: policy.webhooks)
+        let now = self.clock.now()
+        var sendable: [LeasedDelivery] = []
+        for leased in batch {
+            // A TTL of 0 means "now or never": its first attempt goes out even though it expires at acceptance.
+            let nowOrNever = leased.notification.timeToLive == 0 && leased.attempts == 0
+            if let expiresAt = leased.expiresAt, expiresAt <= now, !nowOrNever {
+                for expired in self.start([leased]) { self.recorder.add(planner.expired(expired, now: now)) }
+            } else {
+                sendable.append(leased)
+            }
         }
-        let gate = self.gate(app: leased.appID, vendor: leased.target.vendor)
+        guard !sendable.isEmpty else { return }
+        let gate = self.gate(lane)
         if let until = gate.pausedUntil(now: now) {
-            self.waiting.withLockedValue { _ = $0.removeValue(forKey: leased.id) }
-            self.recorder.add(planner.postponed(leased, until: until))
+            for held in self.start(sendable) { self.recorder.add(planner.postponed(held, until: until)) }
             return
         }
-        guard let adapter = self.router.adapter(app: leased.appID, vendor: leased.target.vendor) else {
-            self.waiting.withLockedValue { _ = $0.removeValue(forKey: leased.id) }
-            let report = DeliveryReport(outcome: .permanent(reason: OutcomeReason("VendorNotConfigured")))
-            self.recorder.add(planner.plan(delivery: leased, report: report, now: now))
+        guard let adapter = self.router.adapter(app: lane.appID, vendor: lane.vendor) else {
+            let report = DeliveryReport(outcome: .permanent(reason: .vendorNotConfigured))
+            for leased in self.start(sendable) { self.recorder.add(planner.plan(delivery: leased, report: report, now: now)) }
             return
         }
-        // Cancelled while waiting for the gate (shutdown after the grace): `drain` gives it back unsent.
-        guard await gate.acquire() else { return }
-        let started = self.waiting.withLockedValue { $0.removeValue(forKey: leased.id) != nil }
-        guard started else {
+        // Cancelled while waiting for the gate (shutdown after the grace): `drain` gives them back unsent.
+        guard await gate.acquire(count: sendable.count) else { return }
+        let started = self.start(sendable)
+        guard !started.isEmpty else {
             gate.release()
             return
         }
-        // Waited at the gate for half the lease: send it with a fresh lease later rather than
+        // Waited at the gate for half the lease: send them with a fresh lease later rather than
         // risk the lease running out mid-send.
-        if (ContinuousClock.now - leasedAt).timeInterval > self.configuration.leaseDuration / 2 {
+        if ContinuousClock.now - leasedAt > self.configuration.leaseDuration / 2 {
             gate.release()
-            self.recorder.add(planner.postponed(leased, until: Date()))
+            let again = self.clock.now()
+            for held in started { self.recorder.add(planner.postponed(held, until: again)) }
             return
         }
-        let delivery = Delivery(
-            id: leased.id,
-            notification: leased.notification,
-            target: leased.target,
-            attempt: leased.attempts + 1,
-            expiresAt: leased.expiresAt
-        )
+        let deliveries = started.map { leased in
+            Delivery(
+                id: leased.id,
+                notification: leased.notification,
+                target: leased.target,
+                attempt: leased.attempts + 1,
+                expiresAt: leased.expiresAt
+            )
+        }
         var logger = self.logger
-        logger[metadataKey: "push.delivery_id"] = "\(leased.id.lowercasedString)"
-        logger[metadataKey: "push.app"] = "\(leased.appID)"
-        logger[metadataKey: "push.vendor"] = "\(leased.target.vendor)"
-        let clock = ContinuousClock()
-        let sendStart = clock.now
-        let report = await adapter.send(delivery, logger: logger)
+        logger[metadataKey: "push.app"] = "\(lane.appID)"
+        logger[metadataKey: "push.vendor"] = "\(lane.vendor)"
+        if started.count == 1 {
+            logger[metadataKey: "push.delivery_id"] = "\(started[0].id.lowercasedString)"
+        } else {
+            logger[metadataKey: "push.notification_id"] = "\(first.notificationID.lowercasedString)"
+            logger[metadataKey: "push.count"] = "\(started.count)"
+        }
+        let sendStart = ContinuousClock.now
+        var reports = await adapter.send(deliveries, logger: logger)
         gate.release()
-        self.metrics.sendLatency.record(clock.now - sendStart)
-        self.metrics.attempt(vendor: leased.target.vendor, outcome: report.outcome)
-        let finished = Date()
+        self.metrics.sendLatency.record(ContinuousClock.now - sendStart)
+        if reports.count != started.count {
+            logger.error(
+                "adapter returned a different number of reports than deliveries",
+                metadata: ["push.reports": "\(reports.count)", "push.deliveries": "\(started.count)"])
+            reports = Array(repeating: DeliveryReport(outcome: .permanent(reason: .adapterReportMismatch)), count: started.count)
+        }
+        let finished = self.clock.now()
+        for (leased, report) in zip(started, reports) {
+            self.record(report, for: leased, lane: lane, gate: gate, planner: planner, finished: finished, logger: logger)
+        }
+    }
+
+    private func record(
+        _ report: DeliveryReport,
+        for leased: LeasedDelivery,
+        lane: Lane,
+        gate: RateGate,
+        planner: DeliveryUpdatePlanner,
+        finished: Date,
+        logger: Logger
+    ) {
+        self.metrics.attempt(lane: lane, outcome: report.outcome)
         if case .delivered = report.outcome {
-            self.metrics.acceptLatency.record(Duration.milliseconds(Int64(finished.timeIntervalSince(leased.acceptedAt) * 1000)))
+            self.metrics.acceptLatency.record(.milliseconds(Int64(finished.timeIntervalSince(leased.acceptedAt) * 1000)))
         }
         if case .quotaExhausted(let until) = report.outcome {
-            gate.pause(until: until ?? finished.addingTimeInterval(3600))
+            if gate.pausedUntil(now: finished) == nil { self.metrics.lanePaused(lane: lane, reason: "quota") }
+            gate.pause(until: until ?? finished + .seconds(3600))
         }
         let update = planner.plan(delivery: leased, report: report, now: finished)
-        if update.state == .queued { self.metrics.retry(vendor: leased.target.vendor) }
+        if update.state == .queued { self.metrics.retry(lane: lane) }
         if report.outcome.kind != .delivered {
             logger.info(
                 "delivery attempt not delivered",
                 metadata: [
+                    "push.delivery_id": "\(leased.id.lowercasedString)",
                     "push.outcome": "\(report.outcome.kind.rawValue)",
                     "push.vendor_status": "\(report.vendorStatus.map(String.init) ?? "-")",
                     "push.vendor_reason": "\(report.vendorReason ?? "-")",

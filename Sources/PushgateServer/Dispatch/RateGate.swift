@@ -1,8 +1,8 @@
 import Foundation
 import NIOConcurrencyHelpers
 
-/// Per app+vendor limits (ARCHITECTURE rule 6): a token bucket for sends per second and a
-/// cap on sends in flight, plus a pause until a vendor's quota resets.
+/// One lane's limits (ARCHITECTURE rule 6): a token bucket for deliveries per second and a cap
+/// on vendor requests in flight, plus a pause until a vendor's quota resets.
 final class RateGate: Sendable {
     private struct State {
         var tokens: Double
@@ -22,9 +22,12 @@ final class RateGate: Sendable {
         self.state = NIOLockedValueBox(State(tokens: perSecond, lastRefill: .now))
     }
 
-    /// Waits for a token and a free slot; the caller must `release()` after the send.
-    /// Returns false, holding nothing, when the task is cancelled while waiting.
-    func acquire() async -> Bool {
+    /// Waits for `count` tokens (one per delivery of the request) and a request slot; the caller
+    /// must `release()` after the send. A batch larger than the bucket waits for a full bucket
+    /// and leaves it in debt, so the average rate still holds. Returns false, holding nothing,
+    /// when the task is cancelled while waiting.
+    func acquire(count: Int = 1) async -> Bool {
+        let needed = min(Double(count), self.perSecond)
         while true {
             if Task.isCancelled { return false }
             let wait: Duration? = self.state.withLockedValue { state in
@@ -33,10 +36,10 @@ final class RateGate: Sendable {
                 state.tokens = min(self.perSecond, state.tokens + elapsed * self.perSecond)
                 state.lastRefill = now
                 guard state.inFlight < self.concurrency else { return .milliseconds(2) }
-                guard state.tokens >= 1 else {
-                    return .microseconds(Int64((1 - state.tokens) / self.perSecond * 1_000_000) + 1)
+                guard state.tokens >= needed else {
+                    return .microseconds(Int64((needed - state.tokens) / self.perSecond * 1_000_000) + 1)
                 }
-                state.tokens -= 1
+                state.tokens -= Double(count)
                 state.inFlight += 1
                 return nil
             }
@@ -49,7 +52,7 @@ final class RateGate: Sendable {
         self.state.withLockedValue { $0.inFlight -= 1 }
     }
 
-    /// The vendor said the app's quota is spent: hold this app+vendor until `until`.
+    /// The vendor said the app's quota is spent: hold this lane until `until`.
     func pause(until: Date) {
         self.state.withLockedValue { state in
             if state.pausedUntil.map({ $0 < until }) ?? true { state.pausedUntil = until }

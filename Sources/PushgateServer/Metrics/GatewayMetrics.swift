@@ -3,10 +3,10 @@ import PushgateCore
 
 /// The gateway's Prometheus metrics, in a registry it owns (tests get a fresh one each;
 /// nothing is bootstrapped globally). Labels are low-cardinality: never a token or an id.
-public final class GatewayMetrics: Sendable {
-    public let registry: PrometheusCollectorRegistry
+package final class GatewayMetrics: Sendable {
+    package let registry: PrometheusCollectorRegistry
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         self.queueDepth = registry.makeGauge(descriptor: Self.name("queue_depth", unit: "deliveries",
             help: "Deliveries queued or being sent"))
@@ -22,60 +22,69 @@ public final class GatewayMetrics: Sendable {
         )
     }
 
-    public let queueDepth: Gauge
-    public let sendLatency: DurationHistogram
-    public let acceptLatency: DurationHistogram
+    package let queueDepth: Gauge
+    package let sendLatency: DurationHistogram
+    package let acceptLatency: DurationHistogram
 
     static func name(_ metric: String, unit: String, help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "pushgate", metricName: metric, unitName: unit, helpText: help)
     }
 
     /// `pushgate_http_requests_total{route, status}`.
-    public func request(route: String, status: Int) {
+    package func request(route: String, status: Int) {
         self.registry.makeCounter(
             descriptor: Self.name("http_requests", unit: "total", help: "REST API requests"),
             labels: [("route", route), ("status", String(status))]
         ).increment()
     }
 
-    /// `pushgate_deliveries_total{vendor, outcome}`: every attempt's outcome class.
-    public func attempt(vendor: Vendor, outcome: DeliveryOutcome) {
+    /// `pushgate_deliveries_total{app, vendor, outcome}`: every attempt's outcome class, per lane.
+    package func attempt(lane: Lane, outcome: DeliveryOutcome) {
+        let laneLabels = [("app", lane.appID), ("vendor", lane.vendor.rawValue)]
         self.registry.makeCounter(
             descriptor: Self.name("deliveries", unit: "total", help: "Delivery attempts by outcome class"),
-            labels: [("vendor", vendor.rawValue), ("outcome", outcome.kind.rawValue)]
+            labels: laneLabels + [("outcome", outcome.kind.rawValue)]
         ).increment()
         switch outcome {
         case .ambiguous:
             self.registry.makeCounter(
                 descriptor: Self.name("ambiguous", unit: "total", help: "Attempts that may or may not have reached the vendor"),
-                labels: [("vendor", vendor.rawValue)]
+                labels: laneLabels
             ).increment()
         case .retryable(_, let stage?) where stage.isProxyFailure:
             self.registry.makeCounter(
                 descriptor: Self.name("proxy_failures", unit: "total", help: "Attempts that failed on the way to a proxy"),
-                labels: [("vendor", vendor.rawValue), ("stage", stage.rawValue)]
+                labels: laneLabels + [("stage", stage.rawValue)]
             ).increment()
         default:
             break
         }
     }
 
-    /// `pushgate_retries_total{vendor}`: attempts scheduled again.
-    public func retry(vendor: Vendor) {
+    /// `pushgate_retries_total{app, vendor}`: attempts scheduled again, per lane.
+    package func retry(lane: Lane) {
         self.registry.makeCounter(
             descriptor: Self.name("retries", unit: "total", help: "Attempts scheduled again after a failure"),
-            labels: [("vendor", vendor.rawValue)]
+            labels: [("app", lane.appID), ("vendor", lane.vendor.rawValue)]
+        ).increment()
+    }
+
+    /// `pushgate_lane_paused_total{app, vendor, reason}`: lane pauses (a vendor's quota answer).
+    package func lanePaused(lane: Lane, reason: String) {
+        self.registry.makeCounter(
+            descriptor: Self.name("lane_paused", unit: "total", help: "Times a lane was paused"),
+            labels: [("app", lane.appID), ("vendor", lane.vendor.rawValue), ("reason", reason)]
         ).increment()
     }
 
     /// `pushgate_accepted_total`: notifications stored and acknowledged.
-    public func accepted(deliveries: Int) {
+    package func accepted(deliveries: Int) {
         self.registry.makeCounter(descriptor: Self.name("accepted_deliveries", unit: "total",
             help: "Deliveries accepted (stored before 202)")).increment(by: Int64(deliveries))
     }
 
     /// The Prometheus text exposition.
-    public func exposition() -> [UInt8] {
+    package func exposition() -> [UInt8] {
         self.registry.emitToBuffer()
     }
 }

@@ -63,8 +63,9 @@ struct NotificationRoutes: Sendable {
         } catch {
             throw ProblemDocument(.malformedJSON, detail: "the body is not valid JSON: \(error)")
         }
-        let acceptedAt = self.api.clock()
-        let parsed = try NotificationRequest.parse(json, maxTargets: self.api.limits.maxTargets, now: acceptedAt)
+        let acceptedAt = self.api.clock.now()
+        let parsed = try NotificationRequest.parse(
+            json, maxTargets: self.api.limits.maxTargets, knownVendors: self.api.knownVendors, now: acceptedAt)
         let expiresAt = parsed.expiresAt(acceptedAt: acceptedAt, defaultTTL: app.defaultTTL)
         let targets = try self.validateTargets(parsed, app: app, expiresAt: expiresAt)
 
@@ -205,7 +206,7 @@ struct NotificationRoutes: Sendable {
         let id = try Self.notificationID(context)
         let stored: StoredNotification?
         do {
-            stored = try await self.api.store.cancel(notificationID: id, appID: app.id, now: self.api.clock())
+            stored = try await self.api.store.cancel(notificationID: id, appID: app.id, now: self.api.clock.now())
         } catch {
             context.logger.error("store cancel failed", metadata: ["push.app": "\(app.id)", "error": "\(error)"])
             throw ProblemDocument.storeUnavailable()

@@ -25,32 +25,32 @@ import FoundationNetworking
 /// HTTP goes through Foundation's `URLSession` (libcurl on Linux): webhooks are one HTTP/1.1 JSON POST each, for
 /// which it is enough, and it brings no new dependency. The 10 s deadline is enforced here as well as in the
 /// request, because `URLRequest.timeoutInterval` is an idle timeout, not a bound on the whole exchange.
-public final class WebhookSender: Service, Sendable {
-    public struct Configuration: Sendable {
+package final class WebhookSender: Service, Sendable {
+    package struct Configuration: Sendable {
         /// How often the outbox is checked when nothing signals new events.
-        public var pollInterval: Duration = .milliseconds(250)
+        package var pollInterval: Duration = .milliseconds(250)
         /// The deadline of one request, connection included.
-        public var requestTimeout: Duration = .seconds(10)
+        package var requestTimeout: Duration = .seconds(10)
         /// Attempts per event before it is given up.
-        public var maxAttempts: Int = 12
-        public var initialBackoff: Duration = .seconds(1)
-        public var maxBackoff: Duration = .seconds(600)
+        package var maxAttempts: Int = 12
+        package var initialBackoff: Duration = .seconds(1)
+        package var maxBackoff: Duration = .seconds(600)
         /// Events leased per store round trip.
-        public var batchSize: Int = 64
+        package var batchSize: Int = 64
         /// Requests in flight across all apps.
-        public var maxInFlight: Int = 64
+        package var maxInFlight: Int = 64
         /// A leased event not completed within this is due again (crash). Must exceed `requestTimeout`.
-        public var leaseDuration: Duration = .seconds(60)
+        package var leaseDuration: Duration = .seconds(60)
 
-        public init() {}
+        package init() {}
     }
 
     /// Where one app's events go, with its signing key (the secret, resolved once at start).
-    public struct Endpoint: Sendable {
-        public var url: URL
+    package struct Endpoint: Sendable {
+        package var url: URL
         let key: SymmetricKey
 
-        public init(url: URL, secret: String) {
+        package init(url: URL, secret: String) {
             self.url = url
             self.key = WebhookSignature.key(secret: secret)
         }
@@ -81,6 +81,7 @@ public final class WebhookSender: Service, Sendable {
     private let endpoints: [String: Endpoint]
     private let configuration: Configuration
     private let transport: any WebhookTransport
+    private let clock: WallClock
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
     private let wakeup = Wakeup()
@@ -90,19 +91,22 @@ public final class WebhookSender: Service, Sendable {
         endpoints: [String: Endpoint],
         configuration: Configuration,
         transport: any WebhookTransport,
+        clock: WallClock = .system,
         logger: Logger
     ) {
         self.store = store
         self.endpoints = endpoints
         self.configuration = configuration
         self.transport = transport
+        self.clock = clock
         self.logger = logger
     }
 
-    public convenience init(
+    package convenience init(
         store: any DeliveryStore,
         endpoints: [String: Endpoint],
         configuration: Configuration = .init(),
+        clock: WallClock = .system,
         logger: Logger
     ) {
         self.init(
@@ -110,13 +114,14 @@ public final class WebhookSender: Service, Sendable {
             endpoints: endpoints,
             configuration: configuration,
             transport: URLSessionWebhookTransport(),
+            clock: clock,
             logger: logger
         )
     }
 
     /// Each app's webhook with its secret resolved now, so a missing variable or file fails the start, not the
     /// first event. Problems name their place in the configuration.
-    public static func endpoints(
+    package static func endpoints(
         apps: [GatewayConfiguration.App],
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> [String: Endpoint] {
@@ -144,11 +149,11 @@ public final class WebhookSender: Service, Sendable {
     }
 
     /// New events were queued: look at the outbox now instead of at the next poll.
-    public func signal() {
+    package func signal() {
         self.wakeup.signal()
     }
 
-    public func run() async throws {
+    package func run() async throws {
         await withDiscardingTaskGroup { sends in
             await withGracefulShutdownHandler {
                 await self.leaseLoop(sends: &sends)
@@ -173,8 +178,8 @@ public final class WebhookSender: Service, Sendable {
                 do {
                     leased = try await self.store.leaseWebhookEvents(
                         limit: limit,
-                        now: Date(),
-                        leaseDuration: self.configuration.leaseDuration.timeInterval
+                        now: self.clock.now(),
+                        leaseDuration: self.configuration.leaseDuration
                     )
                 } catch {
                     self.logger.error("could not lease webhook events", metadata: ["error": "\(error)"])
@@ -242,7 +247,7 @@ public final class WebhookSender: Service, Sendable {
             logger.warning("webhook event dropped: the app has no webhook configured")
             return .failed
         }
-        let timestamp = Int64(Date().timeIntervalSince1970)
+        let timestamp = Int64(self.clock.now().timeIntervalSince1970)
         let signature = WebhookSignature.header(secret: endpoint.key, timestamp: timestamp, body: event.body)
         let headers = [
             ("Content-Type", "application/json"),
@@ -264,7 +269,7 @@ public final class WebhookSender: Service, Sendable {
             if Task.isCancelled { return nil }
             result = .transportFailure(WebhookTransportFailure.summary(error))
         }
-        let decision = Self.decide(result, attempt: attempt, now: Date(), configuration: self.configuration)
+        let decision = Self.decide(result, attempt: attempt, now: self.clock.now(), configuration: self.configuration)
         var metadata: Logger.Metadata = [:]
         switch result {
         case .status(let status, _): metadata["http.status"] = "\(status)"

@@ -4,62 +4,62 @@ import NIOCore
 
 extension APNSSimulator {
     /// How the simulator listens, authenticates and misbehaves.
-    public struct Configuration: Sendable {
-        public var host: String = "127.0.0.1"
+    package struct Configuration: Sendable {
+        package var host: String = "127.0.0.1"
         /// 0 picks a free port; read `APNSSimulator.port` after `start`.
-        public var port: Int = 0
+        package var port: Int = 0
         /// The server certificate followed by any intermediates (PEM).
-        public var certificateChainPEM: String
+        package var certificateChainPEM: String
         /// The server certificate's private key (PEM).
-        public var privateKeyPEM: String
+        package var privateKeyPEM: String
         /// When set, clients must present a certificate issued by one of these roots (certificate authentication).
         /// Requests on such a connection need no `authorization`; if the certificate's subject has a UID
         /// (0.9.2342.19200300.100.1.1), `apns-topic` must be that UID or it plus a push-type suffix, else 400
         /// `BadTopic`.
-        public var clientCertificateTrustRootsPEM: String? = nil
+        package var clientCertificateTrustRootsPEM: String? = nil
         /// Key ID → public key, for token authentication.
-        public var tokenKeys: [String: P256.Signing.PublicKey] = [:]
+        package var tokenKeys: [String: P256.Signing.PublicKey] = [:]
         /// Key IDs to answer with `environmentReasonSpelling` (a key limited to the other environment).
-        public var otherEnvironmentKeyIDs: Set<String> = []
+        package var otherEnvironmentKeyIDs: Set<String> = []
         /// When set, a token's `iss` must equal it.
-        public var teamID: String? = nil
+        package var teamID: String? = nil
         /// `SETTINGS_MAX_CONCURRENT_STREAMS` once a connection is authenticated (APNs was seen at 500–1500).
-        public var maxConcurrentStreams: Int = 1000
+        package var maxConcurrentStreams: Int = 1000
         /// `SETTINGS_MAX_CONCURRENT_STREAMS` on a token-auth connection until a request with a valid JWT arrives;
         /// then a new SETTINGS frame raises it to `maxConcurrentStreams`.
-        public var streamsBeforeFirstAcceptedToken: Int = 1
+        package var streamsBeforeFirstAcceptedToken: Int = 1
         /// Observed APNs behaviour: the limit drops to 1 after a rejected push and comes back after the next accepted.
-        public var dropStreamLimitAfterRejection: Bool = false
+        package var dropStreamLimitAfterRejection: Bool = false
         /// A token whose `iat` is older gets 403 `ExpiredProviderToken`.
-        public var tokenMaxAge: Duration = .seconds(3600)
+        package var tokenMaxAge: Duration = .seconds(3600)
         /// A connection switching to a token whose `iat` is less than this after its previous token's gets 429
         /// `TooManyProviderTokenUpdates`.
-        public var tokenMinRefreshInterval: Duration = .seconds(1200)
-        public var deviceTokenHexLength: Int = 64
+        package var tokenMinRefreshInterval: Duration = .seconds(1200)
+        package var deviceTokenHexLength: Int = 64
         /// nil accepts any topic; otherwise a token-auth topic (without its push-type suffix) not in the set gets 400
         /// `TopicDisallowed`.
-        public var allowedTopics: Set<String>? = nil
-        public var faults: [FaultRule] = FaultRule.defaults
+        package var allowedTopics: Set<String>? = nil
+        package var faults: [FaultRule] = FaultRule.defaults
         /// Per connection: after the Nth request stream arrives, answer it, then send GOAWAY(lastStreamID: that stream,
         /// NO_ERROR, `{"reason":"Shutdown"}`) and close once the streams up to it are answered.
-        public var goAwayAfterRequests: Int? = nil
+        package var goAwayAfterRequests: Int? = nil
         /// The delay of the `slow` fault.
-        public var slowResponseDelay: Duration = .seconds(2)
+        package var slowResponseDelay: Duration = .seconds(2)
         /// Lenient mode: accept DER-encoded ES256 signatures and a string `iat`, as APNs is observed to.
-        public var acceptDERSignatures: Bool = false
+        package var acceptDERSignatures: Bool = false
         /// Apple's table says `BadEnvironmentKeyIdInToken`; field reports show `BadEnvironmentKeyInToken`.
-        public var environmentReasonSpelling: String = "BadEnvironmentKeyIdInToken"
-        public var eventLoopThreads: Int = System.coreCount
+        package var environmentReasonSpelling: String = "BadEnvironmentKeyIdInToken"
+        package var eventLoopThreads: Int = System.coreCount
         /// The wall clock for `iat` checks and 410 timestamps; tests that move their client's clock move this one too.
-        public var clock: @Sendable () -> Date = { Date() }
+        package var clock: @Sendable () -> Date = { Date() }
 
-        public init(certificateChainPEM: String, privateKeyPEM: String) {
+        package init(certificateChainPEM: String, privateKeyPEM: String) {
             self.certificateChainPEM = certificateChainPEM
             self.privateKeyPEM = privateKeyPEM
         }
 
         /// A configuration serving the server certificate of `certificates`.
-        public init(certificates: DevelopmentCertificates) {
+        package init(certificates: DevelopmentCertificates) {
             self.init(
                 certificateChainPEM: certificates.serverCertificatePEM,
                 privateKeyPEM: certificates.serverPrivateKeyPEM
@@ -69,7 +69,7 @@ extension APNSSimulator {
         /// Throws `SimulatorError` naming every problem (by field) when the configuration is unusable.
         ///
         /// Certificates and keys are checked by `APNSSimulator.start`, which loads them.
-        public func validate() throws {
+        package func validate() throws {
             var problems: [String] = []
             if !(0...65535).contains(self.port) { problems.append("port: must be 0...65535, is \(self.port)") }
             if self.maxConcurrentStreams < 1 { problems.append("maxConcurrentStreams: must be at least 1") }

@@ -1,6 +1,6 @@
 extension APNSSimulator {
     /// What the simulator does instead of (or before) accepting a request whose device token matches a `FaultRule`.
-    public enum Fault: Sendable, Hashable {
+    package enum Fault: Sendable, Hashable {
         /// Answer with this status and reason; a 410 also carries `timestamp` (milliseconds since the epoch).
         case respond(status: Int, reason: String)
         /// Wait, then accept normally.

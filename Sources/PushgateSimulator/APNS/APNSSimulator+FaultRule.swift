@@ -3,11 +3,11 @@ extension APNSSimulator {
     ///
     /// Faults apply only to requests that pass authentication and validation (so a fault token still needs a valid
     /// JWT), except `refuseStream`, which happens as soon as the headers arrive.
-    public struct FaultRule: Sendable, Hashable {
-        public var tokenPrefix: String
-        public var fault: Fault
+    package struct FaultRule: Sendable, Hashable {
+        package var tokenPrefix: String
+        package var fault: Fault
 
-        public init(tokenPrefix: String, fault: Fault) {
+        package init(tokenPrefix: String, fault: Fault) {
             self.tokenPrefix = tokenPrefix
             self.fault = fault
         }
@@ -29,7 +29,7 @@ extension APNSSimulator {
         /// | `acd00000` | `acceptThenDropConnection` |
         /// | `51100000` | `neverAnswer` |
         /// | `ef000000` | `refuseStream` |
-        public static let defaults: [FaultRule] = [
+        package static let defaults: [FaultRule] = [
             FaultRule(tokenPrefix: "41000000", fault: .respond(status: 410, reason: "Unregistered")),
             FaultRule(tokenPrefix: "40000000", fault: .respond(status: 400, reason: "BadDeviceToken")),
             FaultRule(tokenPrefix: "40000001", fault: .respond(status: 400, reason: "DeviceTokenNotForTopic")),

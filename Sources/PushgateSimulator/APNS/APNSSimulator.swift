@@ -10,9 +10,9 @@ import NIOSSL
 ///
 /// Each request is handled by a small channel handler on the connection's event loop (no async hop per stream); the
 /// only shared state is the counters, behind one lock.
-public final class APNSSimulator: Sendable {
+package final class APNSSimulator: Sendable {
     /// The port the simulator listens on (the one the OS picked when the configuration said 0).
-    public let port: Int
+    package let port: Int
 
     private let group: MultiThreadedEventLoopGroup
     private let serverChannel: any Channel
@@ -38,7 +38,7 @@ public final class APNSSimulator: Sendable {
     }
 
     /// Binds and starts serving; throws `SimulatorError` for a bad configuration or certificate.
-    public static func start(configuration: Configuration, logger: Logger) async throws -> APNSSimulator {
+    package static func start(configuration: Configuration, logger: Logger) async throws -> APNSSimulator {
         try configuration.validate()
         let sslContext = try Self.makeSSLContext(configuration)
         let store = APNSCounterStore()
@@ -103,23 +103,23 @@ public final class APNSSimulator: Sendable {
     }
 
     /// A snapshot of the counters.
-    public func counters() -> Counters {
+    package func counters() -> Counters {
         self.store.snapshot()
     }
 
     /// Zeroes the counters and forgets the accepted apns-ids.
-    public func resetCounters() {
+    package func resetCounters() {
         self.store.reset()
     }
 
     /// How many times a request with this apns-id was accepted (compared case-insensitively).
-    public func acceptedCount(apnsID: String) -> Int {
+    package func acceptedCount(apnsID: String) -> Int {
         guard let id = APNSID(parsing: apnsID) else { return 0 }
         return self.store.acceptedCount(id)
     }
 
     /// Stops listening, closes every connection and shuts down the simulator's event loops. Safe to call twice.
-    public func shutdown() async throws {
+    package func shutdown() async throws {
         let alreadyShutDown = self.isShutDown.withLockedValue { isShutDown in
             defer { isShutDown = true }
             return isShutDown

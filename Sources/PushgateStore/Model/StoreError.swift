@@ -3,9 +3,9 @@
 /// (bad JSON, wrong key) never get here; a `StoreError` is a server-side problem.
 ///
 /// Its description names the operation and the row at fault but never a device token.
-public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
+package struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of failure this is; an extensible set.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case closed
             case schemaTooNew
@@ -20,34 +20,34 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         private init(_ base: Base) { self.base = base }
 
         /// The store was closed (or is closing) before the call was queued.
-        public static let closed = Code(.closed)
+        package static let closed = Code(.closed)
         /// The database was written by a newer gateway: its schema version is unknown here.
-        public static let schemaTooNew = Code(.schemaTooNew)
+        package static let schemaTooNew = Code(.schemaTooNew)
         /// A schema migration failed; nothing of it was applied.
-        public static let migrationFailed = Code(.migrationFailed)
+        package static let migrationFailed = Code(.migrationFailed)
         /// A stored row does not decode (unknown state, malformed id, notification JSON that
         /// no longer parses).
-        public static let corruptData = Code(.corruptData)
+        package static let corruptData = Code(.corruptData)
         /// A unique key already exists: a notification or delivery id was stored before.
-        public static let conflict = Code(.conflict)
+        package static let conflict = Code(.conflict)
         /// The caller passed something the store cannot apply (for example a `sending` update).
-        public static let invalidArgument = Code(.invalidArgument)
+        package static let invalidArgument = Code(.invalidArgument)
         /// Any other database failure (I/O, disk full, lock timeout).
-        public static let database = Code(.database)
+        package static let database = Code(.database)
 
-        public var description: String { self.base.rawValue }
+        package var description: String { self.base.rawValue }
     }
 
-    public var code: Code
+    package var code: Code
     /// What the store was doing and what went wrong.
-    public var message: String
+    package var message: String
 
-    public init(code: Code, message: String) {
+    package init(code: Code, message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { "store \(self.code): \(self.message)" }
+    package var description: String { "store \(self.code): \(self.message)" }
 
     static func closed(_ operation: String) -> StoreError {
         StoreError(code: .closed, message: "\(operation): the store is closed")

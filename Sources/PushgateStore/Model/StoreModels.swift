@@ -2,43 +2,43 @@ import Foundation
 import PushgateCore
 
 /// A validated API request, ready to be stored.
-public struct Submission: Sendable {
-    public var notificationID: UUID
-    public var appID: String
-    public var notification: PushgateCore.Notification
-    public var targets: [Target]
-    public var acceptedAt: Date
+package struct Submission: Sendable {
+    package var notificationID: UUID
+    package var appID: String
+    package var notification: PushgateCore.Notification
+    package var targets: [Target]
+    package var acceptedAt: Date
     /// From the notification's expiration or TTL (or the app's default TTL).
-    public var expiresAt: Date?
-    public var idempotency: Idempotency?
+    package var expiresAt: Date?
+    package var idempotency: Idempotency?
     /// The response body the API returns for this submission, stored with the idempotency
     /// key so that a replay returns it byte for byte.
-    public var responseBody: [UInt8]
+    package var responseBody: [UInt8]
 
     /// One device, with the delivery id minted for it.
-    public struct Target: Sendable, Hashable {
-        public var deliveryID: UUID
-        public var device: DeviceTarget
+    package struct Target: Sendable, Hashable {
+        package var deliveryID: UUID
+        package var device: DeviceTarget
 
-        public init(deliveryID: UUID, device: DeviceTarget) {
+        package init(deliveryID: UUID, device: DeviceTarget) {
             self.deliveryID = deliveryID
             self.device = device
         }
     }
 
     /// The `Idempotency-Key` and a hash of the request it came with.
-    public struct Idempotency: Sendable, Hashable {
-        public var key: String
+    package struct Idempotency: Sendable, Hashable {
+        package var key: String
         /// SHA-256 of the canonical request body, hex.
-        public var requestHash: String
+        package var requestHash: String
 
-        public init(key: String, requestHash: String) {
+        package init(key: String, requestHash: String) {
             self.key = key
             self.requestHash = requestHash
         }
     }
 
-    public init(
+    package init(
         notificationID: UUID,
         appID: String,
         notification: PushgateCore.Notification,
@@ -59,7 +59,7 @@ public struct Submission: Sendable {
     }
 }
 
-public enum AcceptResult: Sendable, Equatable {
+package enum AcceptResult: Sendable, Equatable {
     /// Stored now.
     case accepted
     /// The key was used before with the same request: the stored response.
@@ -69,7 +69,7 @@ public enum AcceptResult: Sendable, Equatable {
 }
 
 /// Where a delivery stands.
-public enum DeliveryState: String, Sendable, Codable, CaseIterable, Hashable {
+package enum DeliveryState: String, Sendable, Codable, CaseIterable, Hashable {
     /// Waiting for its first or next attempt.
     case queued
     /// Leased by a dispatcher, being sent.
@@ -85,7 +85,7 @@ public enum DeliveryState: String, Sendable, Codable, CaseIterable, Hashable {
     case ambiguous
 
     /// Final states never change again.
-    public var isFinal: Bool {
+    package var isFinal: Bool {
         switch self {
         case .queued, .sending: false
         default: true
@@ -94,16 +94,16 @@ public enum DeliveryState: String, Sendable, Codable, CaseIterable, Hashable {
 }
 
 /// What the last attempt of a delivery said, for the status API.
-public struct LastOutcome: Sendable, Hashable, Codable {
+package struct LastOutcome: Sendable, Hashable, Codable {
     /// `DeliveryOutcome.Kind` raw value.
-    public var kind: String
-    public var vendorStatus: Int?
-    public var vendorReason: String?
+    package var kind: String
+    package var vendorStatus: Int?
+    package var vendorReason: String?
     /// `FailureStage` raw value, when the failure happened before an answer.
-    public var stage: String?
-    public var at: Date
+    package var stage: String?
+    package var at: Date
 
-    public init(kind: String, vendorStatus: Int? = nil, vendorReason: String? = nil, stage: String? = nil, at: Date) {
+    package init(kind: String, vendorStatus: Int? = nil, vendorReason: String? = nil, stage: String? = nil, at: Date) {
         self.kind = kind
         self.vendorStatus = vendorStatus
         self.vendorReason = vendorReason
@@ -112,18 +112,18 @@ public struct LastOutcome: Sendable, Hashable, Codable {
     }
 }
 
-public struct StoredDelivery: Sendable, Hashable {
-    public var id: UUID
-    public var target: DeviceTarget
-    public var state: DeliveryState
-    public var attempts: Int
+package struct StoredDelivery: Sendable, Hashable {
+    package var id: UUID
+    package var target: DeviceTarget
+    package var state: DeliveryState
+    package var attempts: Int
     /// How many attempts ended ambiguous.
-    public var ambiguousAttempts: Int
-    public var nextAttemptAt: Date?
-    public var lastOutcome: LastOutcome?
-    public var updatedAt: Date
+    package var ambiguousAttempts: Int
+    package var nextAttemptAt: Date?
+    package var lastOutcome: LastOutcome?
+    package var updatedAt: Date
 
-    public init(
+    package init(
         id: UUID, target: DeviceTarget, state: DeliveryState, attempts: Int, ambiguousAttempts: Int,
         nextAttemptAt: Date?, lastOutcome: LastOutcome?, updatedAt: Date
     ) {
@@ -138,15 +138,15 @@ public struct StoredDelivery: Sendable, Hashable {
     }
 }
 
-public struct StoredNotification: Sendable, Hashable {
-    public var id: UUID
-    public var appID: String
-    public var notification: PushgateCore.Notification
-    public var acceptedAt: Date
-    public var expiresAt: Date?
-    public var deliveries: [StoredDelivery]
+package struct StoredNotification: Sendable, Hashable {
+    package var id: UUID
+    package var appID: String
+    package var notification: PushgateCore.Notification
+    package var acceptedAt: Date
+    package var expiresAt: Date?
+    package var deliveries: [StoredDelivery]
 
-    public init(
+    package init(
         id: UUID, appID: String, notification: PushgateCore.Notification, acceptedAt: Date, expiresAt: Date?,
         deliveries: [StoredDelivery]
     ) {
@@ -160,19 +160,19 @@ public struct StoredNotification: Sendable, Hashable {
 }
 
 /// A delivery handed to a dispatcher, with everything needed to send it.
-public struct LeasedDelivery: Sendable, Hashable {
-    public var id: UUID
-    public var notificationID: UUID
-    public var appID: String
-    public var notification: PushgateCore.Notification
-    public var target: DeviceTarget
+package struct LeasedDelivery: Sendable, Hashable {
+    package var id: UUID
+    package var notificationID: UUID
+    package var appID: String
+    package var notification: PushgateCore.Notification
+    package var target: DeviceTarget
     /// Attempts made before this one.
-    public var attempts: Int
-    public var ambiguousAttempts: Int
-    public var expiresAt: Date?
-    public var acceptedAt: Date
+    package var attempts: Int
+    package var ambiguousAttempts: Int
+    package var expiresAt: Date?
+    package var acceptedAt: Date
 
-    public init(
+    package init(
         id: UUID, notificationID: UUID, appID: String, notification: PushgateCore.Notification, target: DeviceTarget,
         attempts: Int, ambiguousAttempts: Int, expiresAt: Date?, acceptedAt: Date
     ) {
@@ -189,21 +189,21 @@ public struct LeasedDelivery: Sendable, Hashable {
 }
 
 /// The result of one attempt, to record.
-public struct DeliveryUpdate: Sendable, Hashable {
-    public var deliveryID: UUID
+package struct DeliveryUpdate: Sendable, Hashable {
+    package var deliveryID: UUID
     /// `queued` (retry at `nextAttemptAt`) or a final state.
-    public var state: DeliveryState
+    package var state: DeliveryState
     /// Whether this update counts an attempt (false for a release without sending).
-    public var countsAttempt: Bool
-    public var wasAmbiguous: Bool
-    public var nextAttemptAt: Date?
-    public var lastOutcome: LastOutcome?
+    package var countsAttempt: Bool
+    package var wasAmbiguous: Bool
+    package var nextAttemptAt: Date?
+    package var lastOutcome: LastOutcome?
     /// A dead token to add to the invalid-token feed (same transaction).
-    public var invalidToken: InvalidTokenReport?
+    package var invalidToken: InvalidTokenReport?
     /// Webhook events to queue (same transaction), as JSON bodies.
-    public var webhookEvents: [[UInt8]]
+    package var webhookEvents: [[UInt8]]
 
-    public init(
+    package init(
         deliveryID: UUID, state: DeliveryState, countsAttempt: Bool = true, wasAmbiguous: Bool = false,
         nextAttemptAt: Date? = nil, lastOutcome: LastOutcome?, invalidToken: InvalidTokenReport? = nil,
         webhookEvents: [[UInt8]] = []
@@ -219,15 +219,15 @@ public struct DeliveryUpdate: Sendable, Hashable {
     }
 }
 
-public struct InvalidTokenReport: Sendable, Hashable {
-    public var appID: String
-    public var vendor: Vendor
-    public var token: String
-    public var reason: String
+package struct InvalidTokenReport: Sendable, Hashable {
+    package var appID: String
+    package var vendor: Vendor
+    package var token: String
+    package var reason: String
     /// When the vendor last knew it invalid, if it said.
-    public var since: Date?
+    package var since: Date?
 
-    public init(appID: String, vendor: Vendor, token: String, reason: String, since: Date?) {
+    package init(appID: String, vendor: Vendor, token: String, reason: String, since: Date?) {
         self.appID = appID
         self.vendor = vendor
         self.token = token
@@ -236,26 +236,26 @@ public struct InvalidTokenReport: Sendable, Hashable {
     }
 }
 
-public struct InvalidTokenRecord: Sendable, Hashable {
+package struct InvalidTokenRecord: Sendable, Hashable {
     /// Monotonic cursor for `GET /v1/invalid-tokens?after=`.
-    public var sequence: Int64
-    public var report: InvalidTokenReport
-    public var reportedAt: Date
+    package var sequence: Int64
+    package var report: InvalidTokenReport
+    package var reportedAt: Date
 
-    public init(sequence: Int64, report: InvalidTokenReport, reportedAt: Date) {
+    package init(sequence: Int64, report: InvalidTokenReport, reportedAt: Date) {
         self.sequence = sequence
         self.report = report
         self.reportedAt = reportedAt
     }
 }
 
-public struct WebhookEvent: Sendable, Hashable {
-    public var id: Int64
-    public var appID: String
-    public var body: [UInt8]
-    public var attempts: Int
+package struct WebhookEvent: Sendable, Hashable {
+    package var id: Int64
+    package var appID: String
+    package var body: [UInt8]
+    package var attempts: Int
 
-    public init(id: Int64, appID: String, body: [UInt8], attempts: Int) {
+    package init(id: Int64, appID: String, body: [UInt8], attempts: Int) {
         self.id = id
         self.appID = appID
         self.body = body

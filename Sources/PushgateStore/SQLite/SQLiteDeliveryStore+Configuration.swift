@@ -2,31 +2,31 @@ import PushgateCore
 
 extension SQLiteDeliveryStore {
     /// Tuning of the embedded store. The defaults follow STORE-NOTES' measurements on 2 cores.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// Most submissions committed in one transaction (one fsync).
-        public var groupCommitMaxBatch: Int = 64
+        package var groupCommitMaxBatch: Int = 64
         /// Longest the writer waits for more submissions before committing a batch. It waits
         /// only while callers are evidently concurrent (the previous batch held several), and
         /// stops as soon as as many are queued again; a lone caller is committed at once.
         /// Zero commits whatever is queued without waiting.
-        public var groupCommitMaxDelay: Duration = .milliseconds(2)
+        package var groupCommitMaxDelay: Duration = .milliseconds(2)
         /// How long a connection waits for a lock held by another connection or process
         /// before failing with a database error.
-        public var busyTimeout: Duration = .seconds(5)
+        package var busyTimeout: Duration = .seconds(5)
         /// Commits (transactions of the writer) between two WAL checkpoints. SQLite's own
         /// checkpoint-inside-commit is switched off; the writer runs one between jobs instead.
-        public var checkpointEvery: Int = 100
+        package var checkpointEvery: Int = 100
         /// Read-only connections for status reads, feeds, gauges and lease bodies.
-        public var readConnections: Int = 2
+        package var readConnections: Int = 2
         /// Page cache per connection, in KiB.
-        public var cacheSizeKiB: Int = 16 * 1024
+        package var cacheSizeKiB: Int = 16 * 1024
         /// After a checkpoint resets the WAL, its file is truncated to at most this size.
-        public var walSizeLimitBytes: Int = 64 * 1024 * 1024
+        package var walSizeLimitBytes: Int = 64 * 1024 * 1024
 
-        public init() {}
+        package init() {}
 
         /// Reports every invalid value at once.
-        public func validate() throws {
+        package func validate() throws {
             var problems: [String] = []
             if self.groupCommitMaxBatch < 1 { problems.append("groupCommitMaxBatch must be at least 1") }
             if self.groupCommitMaxDelay < .zero { problems.append("groupCommitMaxDelay must not be negative") }

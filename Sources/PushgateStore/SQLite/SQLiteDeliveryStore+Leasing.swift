@@ -33,15 +33,15 @@ extension SQLiteDeliveryStore {
     /// Updates per statement of `record` (10 binds each).
     private static let updatesPerStatement = 500
 
-    public func leaseDue(
+    package func leaseDue(
         limit: Int,
         owner: String,
         now: Date,
-        leaseDuration: TimeInterval
+        leaseDuration: Duration
     ) async throws -> [LeasedDelivery] {
         guard limit > 0 else { return [] }
         let binds: [SQLiteData] = [
-            .date(now.addingTimeInterval(leaseDuration)), .text(owner), .date(now), .integer(limit),
+            .date(now + leaseDuration), .text(owner), .date(now), .integer(limit),
         ]
         let rows = try await self.writer.perform("lease due deliveries") { connection in
             try await connection.rows(Self.leaseSQL, binds, context: "lease: mark due deliveries sending")
@@ -202,7 +202,7 @@ extension SQLiteDeliveryStore {
         return bodies
     }
 
-    public func record(_ updates: [DeliveryUpdate], owner: String) async throws -> Int {
+    package func record(_ updates: [DeliveryUpdate], owner: String) async throws -> Int {
         guard !updates.isEmpty else { return 0 }
         var seen: Set<UUID> = []
         for update in updates {
@@ -213,7 +213,7 @@ extension SQLiteDeliveryStore {
                 throw StoreError.invalidArgument("record: delivery \(update.deliveryID) appears twice in one batch")
             }
         }
-        let now = Date()
+        let now = self.clock.now()
         var binds: [SQLiteData] = []
         binds.reserveCapacity(updates.count * Self.recordColumns)
         for update in updates {
@@ -330,9 +330,9 @@ extension SQLiteDeliveryStore {
         )
     }
 
-    public func release(deliveryIDs: [UUID], owner: String) async throws {
+    package func release(deliveryIDs: [UUID], owner: String) async throws {
         guard !deliveryIDs.isEmpty else { return }
-        let now = Date()
+        let now = self.clock.now()
         let released = try await self.writer.perform("release leased deliveries") { connection in
             try await connection.execute("BEGIN IMMEDIATE", context: "release: begin")
             do {

@@ -5,7 +5,7 @@ import SQLiteNIO
 // Status reads, the invalid-token feed, the queue gauges, and cancel (a write that answers
 // with the status read).
 extension SQLiteDeliveryStore {
-    public func notification(id: UUID, appID: String) async throws -> StoredNotification? {
+    package func notification(id: UUID, appID: String) async throws -> StoredNotification? {
         try await self.readers.withConnection("read notification \(id)") { connection in
             try await Self.readNotification(id: id, appID: appID, on: connection)
         }
@@ -76,7 +76,7 @@ extension SQLiteDeliveryStore {
         )
     }
 
-    public func cancel(notificationID: UUID, appID: String, now: Date) async throws -> StoredNotification? {
+    package func cancel(notificationID: UUID, appID: String, now: Date) async throws -> StoredNotification? {
         try await self.writer.perform("cancel notification \(notificationID)") { connection in
             // One statement: its own transaction. Leased and final deliveries are left alone.
             try await connection.execute(
@@ -91,7 +91,7 @@ extension SQLiteDeliveryStore {
         }
     }
 
-    public func invalidTokens(appID: String, after: Int64, limit: Int) async throws -> [InvalidTokenRecord] {
+    package func invalidTokens(appID: String, after: Int64, limit: Int) async throws -> [InvalidTokenRecord] {
         guard limit > 0 else { return [] }
         let rows = try await self.readers.withConnection("read invalid tokens") { connection in
             try await connection.rows(
@@ -118,7 +118,7 @@ extension SQLiteDeliveryStore {
         }
     }
 
-    public func queueDepth() async throws -> Int {
+    package func queueDepth() async throws -> Int {
         // Two counts, each over its partial index, rather than one scan of the whole table.
         let rows = try await self.readers.withConnection("read queue depth") { connection in
             try await connection.rows(
@@ -132,7 +132,7 @@ extension SQLiteDeliveryStore {
         return try rows.first?.int("depth") ?? 0
     }
 
-    public func nextDueDate() async throws -> Date? {
+    package func nextDueDate() async throws -> Date? {
         let rows = try await self.readers.withConnection("read next due date") { connection in
             try await connection.rows(
                 """

@@ -7,7 +7,7 @@ extension SQLiteDeliveryStore {
     /// commits keep running between them instead of waiting behind one long delete.
     private static let purgeChunk = 5_000
 
-    public func purgeIdempotencyKeys(createdBefore date: Date) async throws -> Int {
+    package func purgeIdempotencyKeys(createdBefore date: Date) async throws -> Int {
         var total = 0
         while true {
             let deleted = try await self.writer.perform("purge idempotency keys") { connection in

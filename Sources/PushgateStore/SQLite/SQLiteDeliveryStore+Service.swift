@@ -1,9 +1,9 @@
 import ServiceLifecycle
 
-extension SQLiteDeliveryStore: Service {
+extension SQLiteDeliveryStore {
     /// Waits for graceful shutdown (or cancellation), then closes the store: queued writes
     /// finish first.
-    public func run() async throws {
+    package func run() async throws {
         try? await gracefulShutdown()
         try await self.close()
     }

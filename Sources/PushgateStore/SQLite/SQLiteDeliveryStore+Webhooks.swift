@@ -1,12 +1,13 @@
 import Foundation
+import PushgateCore
 import SQLiteNIO
 
 // The webhook outbox: events queued by `record` in the same transaction as the outcome they
 // report, then leased, sent and completed by the webhook sender.
 extension SQLiteDeliveryStore {
-    public func leaseWebhookEvents(limit: Int, now: Date, leaseDuration: TimeInterval) async throws -> [WebhookEvent] {
+    package func leaseWebhookEvents(limit: Int, now: Date, leaseDuration: Duration) async throws -> [WebhookEvent] {
         guard limit > 0 else { return [] }
-        let binds: [SQLiteData] = [.date(now.addingTimeInterval(leaseDuration)), .date(now), .integer(limit)]
+        let binds: [SQLiteData] = [.date(now + leaseDuration), .date(now), .integer(limit)]
         let rows = try await self.writer.perform("lease webhook events") { connection in
             try await connection.rows(
                 """
@@ -35,7 +36,7 @@ extension SQLiteDeliveryStore {
 
     /// Sent and failed (given up) events are deleted; retried ones count an attempt, lose their
     /// lease and wait for `nextAttemptAt`. One transaction.
-    public func completeWebhookEvents(
+    package func completeWebhookEvents(
         sent: [Int64],
         retry: [(id: Int64, nextAttemptAt: Date)],
         failed: [Int64]

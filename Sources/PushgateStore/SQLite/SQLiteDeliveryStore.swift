@@ -18,13 +18,16 @@ import SQLiteNIO
 /// writes and stops them. As a `Service` the store closes itself at graceful shutdown; put it
 /// *before* the dispatcher in the service group so that it shuts down after it (the
 /// dispatcher releases its leases through the store).
-public final class SQLiteDeliveryStore: DeliveryStore {
+package final class SQLiteDeliveryStore: DeliveryStore {
     /// The database file.
-    public let path: String
+    package let path: String
 
     let writer: SQLiteWriter
     let readers: SQLiteReaderPool
     let logger: Logger
+    /// "Now" for every write that needs one (outcomes, releases, migrations); callers pass the
+    /// same clock's time to `leaseDue` and friends.
+    let clock: WallClock
     private let signals: WorkSignalBroadcaster
     private let writerLoop: Task<Void, Never>
     private let writerThreads: NIOThreadPool
@@ -40,9 +43,11 @@ public final class SQLiteDeliveryStore: DeliveryStore {
         signals: WorkSignalBroadcaster,
         writerThreads: NIOThreadPool,
         readerThreads: NIOThreadPool,
+        clock: WallClock,
         logger: Logger
     ) {
         self.path = path
+        self.clock = clock
         self.writer = writer
         self.readers = readers
         self.signals = signals
@@ -53,12 +58,14 @@ public final class SQLiteDeliveryStore: DeliveryStore {
     }
 
     /// Opens (creating the file and its folder if missing) and migrates the database at `path`.
-    public static func open(
+    package static func open(
         path: String,
         configuration: Configuration = .init(),
+        clock: WallClock = .system,
         logger: Logger
     ) async throws -> SQLiteDeliveryStore {
-        try await self.open(path: path, configuration: configuration, migrations: SQLiteSchema.migrations, logger: logger)
+        try await self.open(
+            path: path, configuration: configuration, migrations: SQLiteSchema.migrations, clock: clock, logger: logger)
     }
 
     /// `open` with a chosen list of migrations, for schema tests.
@@ -66,6 +73,7 @@ public final class SQLiteDeliveryStore: DeliveryStore {
         path: String,
         configuration: Configuration,
         migrations: [SQLiteSchema.Migration],
+        clock: WallClock = .system,
         logger: Logger
     ) async throws -> SQLiteDeliveryStore {
         try configuration.validate()
@@ -97,7 +105,7 @@ public final class SQLiteDeliveryStore: DeliveryStore {
             )
             opened.append(writerConnection)
             try await self.configureWriter(writerConnection, configuration: configuration)
-            try await SQLiteSchema.migrate(writerConnection, migrations: migrations, logger: logger)
+            try await SQLiteSchema.migrate(writerConnection, migrations: migrations, now: clock.now(), logger: logger)
 
             var readerConnections: [SQLiteConnection] = []
             for _ in 0..<configuration.readConnections {
@@ -135,6 +143,7 @@ public final class SQLiteDeliveryStore: DeliveryStore {
                 signals: signals,
                 writerThreads: writerThreads,
                 readerThreads: readerThreads,
+                clock: clock,
                 logger: logger
             )
         } catch {
@@ -188,7 +197,7 @@ public final class SQLiteDeliveryStore: DeliveryStore {
 
     // MARK: DeliveryStore
 
-    public func accept(_ submission: Submission) async throws -> AcceptResult {
+    package func accept(_ submission: Submission) async throws -> AcceptResult {
         // Encoded here, on the caller's task, so the writer only runs SQL.
         let prepared = try PreparedSubmission(submission)
         return try await self.writer.accept(prepared)
@@ -197,7 +206,7 @@ public final class SQLiteDeliveryStore: DeliveryStore {
     /// Each access returns a new subscription (an `AsyncStream` has one consumer), buffering
     /// the newest signal only; it fires after a group commit that stored something, after a
     /// release, and after outcomes that re-queued deliveries. Streams finish at `close()`.
-    public var workSignals: AsyncStream<Void> {
+    package var workSignals: AsyncStream<Void> {
         self.signals.makeStream()
     }
 
@@ -205,7 +214,7 @@ public final class SQLiteDeliveryStore: DeliveryStore {
         self.signals.signal()
     }
 
-    public func ping() async throws {
+    package func ping() async throws {
         try await self.readers.withConnection("ping") { connection in
             _ = try await connection.rows("SELECT 1 AS ok", context: "ping")
         }
@@ -213,7 +222,7 @@ public final class SQLiteDeliveryStore: DeliveryStore {
 
     /// Finishes the queued writes, checkpoints and truncates the WAL, closes the connections
     /// and stops the thread pools. Calls after the first wait for the first one.
-    public func close() async throws {
+    package func close() async throws {
         let task: Task<Void, any Error> = self.closing.withLockedValue { closing in
             if let task = closing { return task }
             let task = Task { try await self.shutDown() }

@@ -106,6 +106,7 @@ enum SQLiteSchema {
     static func migrate(
         _ connection: SQLiteConnection,
         migrations: [Migration] = Self.migrations,
+        now: Date,
         logger: Logger
     ) async throws {
         let target = migrations.last?.version ?? 0
@@ -133,7 +134,7 @@ enum SQLiteSchema {
                 }
                 try await connection.execute(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
-                    [.integer(migration.version), .date(Date())],
+                    [.integer(migration.version), .date(now)],
                     context: "schema: record migration \(migration.version)"
                 )
                 logger.info("store schema migrated", metadata: [StoreLogKey.schemaVersion: "\(migration.version)"])

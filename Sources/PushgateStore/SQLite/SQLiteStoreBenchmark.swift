@@ -3,7 +3,7 @@ import Logging
 import PushgateCore
 
 /// Measures the embedded store on this machine, for `pushgate bench store`.
-public enum SQLiteStoreBenchmark {
+package enum SQLiteStoreBenchmark {
     /// Owners and batch size of the lease phase: two dispatch loops leasing 200 at a time,
     /// the shape STORE-NOTES measured (more than 2 adds nothing on 2 cores).
     static let leaseLoops = 2
@@ -17,7 +17,7 @@ public enum SQLiteStoreBenchmark {
     ///   queue's deliveries would be leased and counted too). It is left in place.
     /// - Returns: submissions accepted per second (each one durable), and deliveries leased and
     ///   recorded per second.
-    public static func run(
+    package static func run(
         path: String,
         submissions: Int,
         targetsPerSubmission: Int,
@@ -58,7 +58,7 @@ public enum SQLiteStoreBenchmark {
             data: ["order": "A-1234", "count": 3],
             priority: .high
         )
-        let acceptedAt = Date()
+        let acceptedAt = store.clock.now()
         let clock = ContinuousClock()
         let start = clock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -103,12 +103,12 @@ public enum SQLiteStoreBenchmark {
                     let owner = "bench-dispatcher-\(loop)"
                     var count = 0
                     while true {
-                        let now = Date()
+                        let now = store.clock.now()
                         let leased = try await store.leaseDue(
                             limit: self.leaseBatch,
                             owner: owner,
                             now: now,
-                            leaseDuration: 60
+                            leaseDuration: .seconds(60)
                         )
                         if leased.isEmpty { return count }
                         let updates = leased.map { delivery in

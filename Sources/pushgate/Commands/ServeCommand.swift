@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import Logging
 import NIOPosix
+import PushgateAPNS
 import PushgateCore
 import PushgateServer
 import PushgateSimulator
@@ -43,7 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
             services.append(environment.simulator)
         } else {
             do {
-                configuration = try ConfigurationLoader.load(path: self.config ?? "")
+                configuration = try ConfigurationLoader.load(path: self.config ?? "", registry: StandardVendors.registry)
             } catch {
                 throw CLIError("\(self.config ?? ""): \(error)")
             }
@@ -56,6 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             gateway = try await GatewayServices.make(
                 configuration: configuration,
+                registry: StandardVendors.registry,
                 eventLoopGroup: group,
                 logger: logger,
                 onListening: { port in
@@ -123,14 +125,20 @@ struct DemoEnvironment {
 
         var configuration = GatewayConfiguration()
         configuration.store = "sqlite:" + (directory as NSString).appendingPathComponent("pushgate.db")
-        var apns = GatewayConfiguration.APNS(topic: Self.topic)
+        var apns = APNSVendor.Settings(topic: Self.topic)
         apns.key = Secret(reference: privateKey.pemRepresentation)
-        apns.keyId = Self.keyID
-        apns.teamId = Self.teamID
-        apns.endpoint = "https://127.0.0.1:\(simulator.port)"
-        apns.caFile = caFile
-        configuration.apps = [GatewayConfiguration.App(id: "demo", apiKeys: [APIKeyHash(key: apiKey).stored], apns: apns)]
-        logger.info("demo data", metadata: ["demo.data_dir": "\(directory)", "demo.apns_simulator": "\(apns.endpoint ?? "")"])
+        apns.keyID = Self.keyID
+        apns.teamID = Self.teamID
+        var apnsCommon = VendorCommonSettings()
+        apnsCommon.endpoint = "https://127.0.0.1:\(simulator.port)"
+        apnsCommon.caFile = caFile
+        configuration.apps = [
+            GatewayConfiguration.App(
+                id: "demo", apiKeys: [APIKeyHash(key: apiKey).stored],
+                vendors: [VendorBlock(vendor: .apns, common: apnsCommon, settings: apns)])
+        ]
+        logger.info(
+            "demo data", metadata: ["demo.data_dir": "\(directory)", "demo.apns_simulator": "\(apnsCommon.endpoint ?? "")"])
         return DemoEnvironment(simulator: simulator, configuration: configuration, apiKey: apiKey)
     }
 

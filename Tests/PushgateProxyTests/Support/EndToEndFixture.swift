@@ -3,6 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOPosix
 import PushgateSimulator
+import PushgateTestSupport
 import Testing
 
 @testable import PushgateProxy

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import PushgateCore
 import PushgateStore
+import PushgateTestSupport
 import Testing
 
 @testable import PushgateServer
@@ -46,11 +47,11 @@ struct APIHarness: Sendable {
 
         var appA = GatewayConfiguration.App(
             id: "app-a", apiKeys: [APIKeyHash(key: Self.keyA).stored],
-            apns: GatewayConfiguration.APNS(topic: APNSSimulatorFixture.topic))
+            vendors: [.apns(topic: APNSSimulatorFixture.topic)])
         appA.defaultTTL = ConfigDuration(seconds: 3600)
         let appB = GatewayConfiguration.App(
             id: "app-b", apiKeys: [APIKeyHash(key: Self.keyB).stored],
-            apns: GatewayConfiguration.APNS(topic: APNSSimulatorFixture.topic))
+            vendors: [.apns(topic: APNSSimulatorFixture.topic)])
         let router = ProviderRouter(adapters: [
             "app-a": [.apns: apns.adapter],
             "app-b": [.apns: apns.adapter],
@@ -63,6 +64,7 @@ struct APIHarness: Sendable {
             metrics: metrics,
             limits: limits,
             readiness: { await readiness?(store) ?? [] },
+            knownVendors: Set(TestVendors.standard.vendors),
             logger: Self.quietLogger
         )
         let harness = APIHarness(store: store, apns: apns, metrics: metrics, api: api)

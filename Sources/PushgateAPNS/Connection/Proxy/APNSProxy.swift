@@ -4,28 +4,28 @@ import PushgateCore
 /// An HTTP CONNECT proxy between the gateway and APNs (`pushgate proxy` or any standard
 /// one). One tunnel carries one HTTP/2 connection; TLS to Apple stays end to end, so the
 /// proxy sees neither credentials nor payloads (ARCHITECTURE rule 8).
-public struct APNSProxy: Sendable, CustomStringConvertible {
-    public enum Scheme: String, Sendable {
+package struct APNSProxy: Sendable, CustomStringConvertible {
+    package enum Scheme: String, Sendable {
         /// CONNECT over plain TCP.
         case http
         /// CONNECT over TLS to the proxy.
         case https
     }
 
-    public var scheme: Scheme
-    public var host: String
-    public var port: Int
-    public var username: String?
+    package var scheme: Scheme
+    package var host: String
+    package var port: Int
+    package var username: String?
     var password: String?
     /// CA certificates (PEM) for the proxy's TLS certificate, besides the system roots.
-    public var trustRootsPEM: String?
+    package var trustRootsPEM: String?
     /// A client certificate (PEM chain and key) for proxies that require mTLS.
-    public var clientCertificateChainPEM: String?
-    public var clientPrivateKeyPEM: String?
+    package var clientCertificateChainPEM: String?
+    package var clientPrivateKeyPEM: String?
 
     /// Parses `http://[user:password@]host:port` or `https://…`. The default port is 3128 for
     /// http and 443 for https.
-    public init(url text: String, password overridePassword: String? = nil) throws {
+    package init(url text: String, password overridePassword: String? = nil) throws {
         guard let components = URLComponents(string: text), let scheme = components.scheme.flatMap(Scheme.init(rawValue:)) else {
             throw PushgateError.invalidInput("proxy URL must start with http:// or https://")
         }
@@ -55,7 +55,7 @@ public struct APNSProxy: Sendable, CustomStringConvertible {
     }
 
     /// Never shows the password.
-    public var description: String {
+    package var description: String {
         let user = self.username.map { "\($0):***@" } ?? ""
         return "\(self.scheme.rawValue)://\(user)\(self.host):\(self.port)"
     }

@@ -1,22 +1,22 @@
 import Foundation
 
 /// Runs the real curl, with an environment free of proxy variables.
-enum Curl {
-    struct Result: Sendable, CustomStringConvertible {
-        var exitCode: Int32
+package enum Curl {
+    package struct Result: Sendable, CustomStringConvertible {
+        package var exitCode: Int32
         /// The final response's status; 0 when there was none.
-        var httpCode: Int
+        package var httpCode: Int
         /// The proxy's answer to CONNECT; 0 when there was none.
-        var connectCode: Int
-        var body: String
-        var stderr: String
+        package var connectCode: Int
+        package var body: String
+        package var stderr: String
 
-        var description: String {
+        package var description: String {
             "curl exit \(self.exitCode), http \(self.httpCode), connect \(self.connectCode), stderr: \(self.stderr)"
         }
     }
 
-    static func run(_ arguments: [String], timeoutSeconds: Int = 15) async throws -> Result {
+    package static func run(_ arguments: [String], timeoutSeconds: Int = 15) async throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments =

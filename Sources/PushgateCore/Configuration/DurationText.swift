@@ -1,9 +1,10 @@
-/// Durations as the configuration writes them: a number and a unit, `500ms`, `10s`, `1.5s`, `5m`, `1h`.
-enum DurationText {
-    /// nil when `text` is not a number followed by `ms`, `s`, `m` or `h`.
-    static func parse(_ text: String) -> Duration? {
+/// Durations as every Pushgate configuration file writes them: a number and a unit,
+/// `500ms`, `10s`, `1.5s`, `5m`, `2h`, `7d`. The one parser for the gateway and the proxy.
+package enum DurationText {
+    /// nil when `text` is not a decimal number followed by `ms`, `s`, `m`, `h` or `d`.
+    package static func parse(_ text: String) -> Duration? {
         let units: [(suffix: String, nanoseconds: Double)] = [
-            ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9),
+            ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9), ("d", 86_400e9),
         ]
         // "ms" must be tried before "m" and "s".
         for unit in units where text.hasSuffix(unit.suffix) {
@@ -18,13 +19,17 @@ enum DurationText {
     }
 
     /// The shortest exact spelling (`10s`, `500ms`), for messages and round trips.
-    static func format(_ duration: Duration) -> String {
+    package static func format(_ duration: Duration) -> String {
         let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        if milliseconds % 86_400_000 == 0, milliseconds > 0 { return "\(milliseconds / 86_400_000)d" }
         if milliseconds % 3_600_000 == 0, milliseconds > 0 { return "\(milliseconds / 3_600_000)h" }
         if milliseconds % 60000 == 0, milliseconds > 0 { return "\(milliseconds / 60000)m" }
         if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }
         return "\(milliseconds)ms"
     }
+
+    /// What a message says a duration should look like.
+    package static let hint = "write a number and a unit, like 500ms, 10s, 5m, 2h or 7d"
 
     // Digits with an optional fraction: rejects "", "+1", "1e3", " 1", "inf" that Double(_:) would take.
     private static func isDecimal(_ text: Substring) -> Bool {

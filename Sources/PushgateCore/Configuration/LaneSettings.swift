@@ -1,0 +1,69 @@
+/// `rate_limit`: how fast one lane (app + vendor) may send. Set per app as a default and per
+/// vendor block as an override, since vendors' limits differ.
+package struct RateLimitSettings: Sendable, Decodable, Hashable {
+    /// Deliveries per second per lane (APNs documents no per-app rate; the Android vendors'
+    /// QPS grants are 3,000–30,000).
+    package var perSecond: Double = 20_000
+    /// Vendor requests in flight per lane.
+    package var concurrency: Int = 1_000
+
+    package init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case perSecond = "per_second", concurrency
+    }
+
+    package init(from decoder: any Decoder) throws {
+        try StrictDecoding.rejectUnknownKeys(decoder, known: CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = RateLimitSettings()
+        self.perSecond = try container.decodeIfPresent(Double.self, forKey: .perSecond) ?? defaults.perSecond
+        self.concurrency = try container.decodeIfPresent(Int.self, forKey: .concurrency) ?? defaults.concurrency
+    }
+
+    /// Value checks, each with its path.
+    package func problems(path: String) -> [String] {
+        var problems: [String] = []
+        if !(self.perSecond > 0) { problems.append("\(path).per_second: above 0") }
+        if self.concurrency < 1 { problems.append("\(path).concurrency: at least 1") }
+        return problems
+    }
+}
+
+/// `retry`: the attempt budget and backoff of one lane's deliveries.
+package struct RetrySettings: Sendable, Decodable, Hashable {
+    package var maxAttempts: Int = 8
+    package var initialBackoff = ConfigDuration(.seconds(1))
+    package var maxBackoff = ConfigDuration(.seconds(600))
+
+    package init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case maxAttempts = "max_attempts", initialBackoff = "initial_backoff", maxBackoff = "max_backoff"
+    }
+
+    package init(from decoder: any Decoder) throws {
+        try StrictDecoding.rejectUnknownKeys(decoder, known: CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = RetrySettings()
+        self.maxAttempts = try container.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? defaults.maxAttempts
+        self.initialBackoff = try container.decodeIfPresent(ConfigDuration.self, forKey: .initialBackoff)
+            ?? defaults.initialBackoff
+        self.maxBackoff = try container.decodeIfPresent(ConfigDuration.self, forKey: .maxBackoff) ?? defaults.maxBackoff
+    }
+
+    /// The policy the dispatcher applies.
+    package var policy: RetryPolicy {
+        RetryPolicy(maxAttempts: self.maxAttempts, initialBackoff: self.initialBackoff.duration, maxBackoff: self.maxBackoff.duration)
+    }
+
+    /// Value checks, each with its path.
+    package func problems(path: String) -> [String] {
+        var problems: [String] = []
+        if !(1...100).contains(self.maxAttempts) { problems.append("\(path).max_attempts: 1…100") }
+        if self.initialBackoff.duration > self.maxBackoff.duration {
+            problems.append("\(path): initial_backoff above max_backoff")
+        }
+        return problems
+    }
+}

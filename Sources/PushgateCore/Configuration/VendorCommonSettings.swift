@@ -1,0 +1,46 @@
+/// The keys every vendor block (`apps[].apns`, `apps[].huawei`, …) accepts besides its own.
+package struct VendorCommonSettings: Sendable, Decodable {
+    /// Another base URL than the vendor's (a simulator, a regional host).
+    package var endpoint: String?
+    /// Extra PEM CA certificates to trust (simulators).
+    package var caFile: String?
+    /// The name of an entry in `proxies`; by default vendors are reached directly.
+    package var proxy: String?
+    /// Overrides the app's `rate_limit` for this vendor's lane.
+    package var rateLimit: RateLimitSettings?
+    /// Overrides the app's `retry` for this vendor's lane.
+    package var retry: RetrySettings?
+    /// Long-lived connections to keep to the vendor (nil: the adapter's default).
+    package var connections: Int?
+
+    package init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case endpoint, proxy, connections, retry
+        case caFile = "ca_file", rateLimit = "rate_limit"
+    }
+
+    /// The common keys, as written in the file.
+    package static let keys = Set(CodingKeys.allCases.map(\.stringValue))
+
+    /// Decodes only the common keys; the vendor's own keys are the registration's business.
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.endpoint = try container.decodeIfPresent(String.self, forKey: .endpoint)
+        self.caFile = try container.decodeIfPresent(String.self, forKey: .caFile)
+        self.proxy = try container.decodeIfPresent(String.self, forKey: .proxy)
+        self.rateLimit = try container.decodeIfPresent(RateLimitSettings.self, forKey: .rateLimit)
+        self.retry = try container.decodeIfPresent(RetrySettings.self, forKey: .retry)
+        self.connections = try container.decodeIfPresent(Int.self, forKey: .connections)
+    }
+
+    /// Value checks, each with its path (`apps[0].apns`); `proxies` are the configured names.
+    package func problems(path: String, proxies: Set<String>) -> [String] {
+        var problems: [String] = []
+        if let proxy, !proxies.contains(proxy) { problems.append("\(path).proxy: no proxy named \(proxy) in proxies") }
+        if let connections, !(1...64).contains(connections) { problems.append("\(path).connections: 1…64") }
+        problems += self.rateLimit?.problems(path: "\(path).rate_limit") ?? []
+        problems += self.retry?.problems(path: "\(path).retry") ?? []
+        return problems
+    }
+}

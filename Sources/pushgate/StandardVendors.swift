@@ -1,0 +1,10 @@
+import PushgateAPNS
+import PushgateCore
+
+/// The vendors this build of the gateway sends to: adding a vendor is its adapter target and
+/// one line here.
+enum StandardVendors {
+    static let registry = VendorRegistry([
+        APNSVendor()
+    ])
+}
