@@ -43,7 +43,7 @@ package final class FakeAdapter: ProviderAdapter {
 
     package func validate(_ delivery: Delivery) -> DeliveryReport? {
         guard delivery.target.token.hasPrefix("bad") else { return nil }
-        return DeliveryReport(outcome: .permanent(reason: .malformedToken), vendorReason: "fake: malformed token")
+        return DeliveryReport(outcome: .invalidToken(reason: .malformedToken, since: nil), vendorReason: "MalformedToken")
     }
 
     package func shutdown() async {

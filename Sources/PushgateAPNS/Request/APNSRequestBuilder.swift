@@ -28,14 +28,14 @@ struct APNSRequestBuilder: Sendable {
         case nil: priority = pushType == .background ? 5 : 10
         }
         if pushType == .background && priority == 10 {
-            throw Rejection(outcome: .permanent(reason: OutcomeReason("BadPriority")), reason: "BadPriority")
+            throw Rejection(outcome: .permanent(reason: .invalidPriority), reason: APNSReason.badPriority.rawValue)
         }
 
         // Rule 3: without a caller's collapse key, the delivery id collapses resends on the device.
         let apnsID = delivery.id.lowercasedString
         let collapseID = notification.collapseKey ?? apnsID
         if collapseID.utf8.count > 64 {
-            throw Rejection(outcome: .permanent(reason: OutcomeReason("BadCollapseId")), reason: "BadCollapseId")
+            throw Rejection(outcome: .permanent(reason: .invalidCollapseKey), reason: APNSReason.badCollapseID.rawValue)
         }
 
         var expiration: Int?

@@ -21,6 +21,32 @@ package struct RateLimitSettings: Sendable, Decodable, Hashable {
         self.concurrency = try container.decodeIfPresent(Int.self, forKey: .concurrency) ?? defaults.concurrency
     }
 
+    /// A vendor block's `rate_limit`: the keys it gives replace the app's, the others stay.
+    package struct Override: Sendable, Decodable, Hashable {
+        package var perSecond: Double?
+        package var concurrency: Int?
+
+        package init(perSecond: Double? = nil, concurrency: Int? = nil) {
+            self.perSecond = perSecond
+            self.concurrency = concurrency
+        }
+
+        package init(from decoder: any Decoder) throws {
+            try StrictDecoding.rejectUnknownKeys(decoder, known: CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.perSecond = try container.decodeIfPresent(Double.self, forKey: .perSecond)
+            self.concurrency = try container.decodeIfPresent(Int.self, forKey: .concurrency)
+        }
+    }
+
+    /// These settings with `override`'s keys on top.
+    package func overridden(by override: Override?) -> RateLimitSettings {
+        var settings = self
+        if let perSecond = override?.perSecond { settings.perSecond = perSecond }
+        if let concurrency = override?.concurrency { settings.concurrency = concurrency }
+        return settings
+    }
+
     /// Value checks, each with its path.
     package func problems(path: String) -> [String] {
         var problems: [String] = []
@@ -50,6 +76,36 @@ package struct RetrySettings: Sendable, Decodable, Hashable {
         self.initialBackoff = try container.decodeIfPresent(ConfigDuration.self, forKey: .initialBackoff)
             ?? defaults.initialBackoff
         self.maxBackoff = try container.decodeIfPresent(ConfigDuration.self, forKey: .maxBackoff) ?? defaults.maxBackoff
+    }
+
+    /// A vendor block's `retry`: the keys it gives replace the app's, the others stay.
+    package struct Override: Sendable, Decodable, Hashable {
+        package var maxAttempts: Int?
+        package var initialBackoff: ConfigDuration?
+        package var maxBackoff: ConfigDuration?
+
+        package init(maxAttempts: Int? = nil, initialBackoff: ConfigDuration? = nil, maxBackoff: ConfigDuration? = nil) {
+            self.maxAttempts = maxAttempts
+            self.initialBackoff = initialBackoff
+            self.maxBackoff = maxBackoff
+        }
+
+        package init(from decoder: any Decoder) throws {
+            try StrictDecoding.rejectUnknownKeys(decoder, known: CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.maxAttempts = try container.decodeIfPresent(Int.self, forKey: .maxAttempts)
+            self.initialBackoff = try container.decodeIfPresent(ConfigDuration.self, forKey: .initialBackoff)
+            self.maxBackoff = try container.decodeIfPresent(ConfigDuration.self, forKey: .maxBackoff)
+        }
+    }
+
+    /// These settings with `override`'s keys on top.
+    package func overridden(by override: Override?) -> RetrySettings {
+        var settings = self
+        if let maxAttempts = override?.maxAttempts { settings.maxAttempts = maxAttempts }
+        if let initialBackoff = override?.initialBackoff { settings.initialBackoff = initialBackoff }
+        if let maxBackoff = override?.maxBackoff { settings.maxBackoff = maxBackoff }
+        return settings
     }
 
     /// The policy the dispatcher applies.

@@ -6,10 +6,10 @@ package struct VendorCommonSettings: Sendable, Decodable {
     package var caFile: String?
     /// The name of an entry in `proxies`; by default vendors are reached directly.
     package var proxy: String?
-    /// Overrides the app's `rate_limit` for this vendor's lane.
-    package var rateLimit: RateLimitSettings?
-    /// Overrides the app's `retry` for this vendor's lane.
-    package var retry: RetrySettings?
+    /// Overrides keys of the app's `rate_limit` for this vendor's lane.
+    package var rateLimit: RateLimitSettings.Override?
+    /// Overrides keys of the app's `retry` for this vendor's lane.
+    package var retry: RetrySettings.Override?
     /// Long-lived connections to keep to the vendor (nil: the adapter's default).
     package var connections: Int?
 
@@ -29,18 +29,17 @@ package struct VendorCommonSettings: Sendable, Decodable {
         self.endpoint = try container.decodeIfPresent(String.self, forKey: .endpoint)
         self.caFile = try container.decodeIfPresent(String.self, forKey: .caFile)
         self.proxy = try container.decodeIfPresent(String.self, forKey: .proxy)
-        self.rateLimit = try container.decodeIfPresent(RateLimitSettings.self, forKey: .rateLimit)
-        self.retry = try container.decodeIfPresent(RetrySettings.self, forKey: .retry)
+        self.rateLimit = try container.decodeIfPresent(RateLimitSettings.Override.self, forKey: .rateLimit)
+        self.retry = try container.decodeIfPresent(RetrySettings.Override.self, forKey: .retry)
         self.connections = try container.decodeIfPresent(Int.self, forKey: .connections)
     }
 
     /// Value checks, each with its path (`apps[0].apns`); `proxies` are the configured names.
+    /// The lane's merged `rate_limit` and `retry` are checked by the configuration loader.
     package func problems(path: String, proxies: Set<String>) -> [String] {
         var problems: [String] = []
         if let proxy, !proxies.contains(proxy) { problems.append("\(path).proxy: no proxy named \(proxy) in proxies") }
         if let connections, !(1...64).contains(connections) { problems.append("\(path).connections: 1…64") }
-        problems += self.rateLimit?.problems(path: "\(path).rate_limit") ?? []
-        problems += self.retry?.problems(path: "\(path).retry") ?? []
         return problems
     }
 }

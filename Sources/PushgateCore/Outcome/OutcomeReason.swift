@@ -15,6 +15,10 @@ package struct OutcomeReason: RawRepresentable, Hashable, Sendable, Codable, Cus
     package static let environmentMismatch = OutcomeReason("EnvironmentMismatch")
     /// The payload exceeds the vendor's limit; checked before sending.
     package static let payloadTooLarge = OutcomeReason("PayloadTooLarge")
+    /// The collapse key is longer than, or otherwise not what, the vendor allows; checked before sending.
+    package static let invalidCollapseKey = OutcomeReason("InvalidCollapseKey")
+    /// The priority is not allowed for this kind of push by the vendor; checked before sending.
+    package static let invalidPriority = OutcomeReason("InvalidPriority")
     /// A header value the vendor would reject; checked before sending.
     package static let invalidRequest = OutcomeReason("InvalidRequest")
     /// The notification expired before it could be sent.

@@ -70,6 +70,11 @@ extension GatewayConfiguration {
                 let blockPath = "\(path).\(vendor.rawValue)"
                 problems += registration.problems(block: block, path: blockPath)
                 problems += block.common.problems(path: blockPath, proxies: proxyNames)
+                // An override is checked as the lane will use it: merged over the app's defaults.
+                if block.common.rateLimit != nil {
+                    problems += app.rateLimit(for: vendor).problems(path: "\(blockPath).rate_limit")
+                }
+                if block.common.retry != nil { problems += app.retry(for: vendor).problems(path: "\(blockPath).retry") }
             }
             if app.vendors.isEmpty {
                 let names = registry.vendors.map(\.rawValue).joined(separator: ", ")

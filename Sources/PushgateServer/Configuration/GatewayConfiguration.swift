@@ -76,9 +76,9 @@ package struct GatewayConfiguration: Sendable, Decodable {
         package var apiKeys: [String]
         /// One block per vendor the app has credentials for, decoded by that vendor's registration.
         package var vendors: [Vendor: VendorBlock] = [:]
-        /// The lanes' defaults; a vendor block's own `rate_limit` wins.
+        /// The lanes' defaults; keys of a vendor block's own `rate_limit` win.
         package var rateLimit = RateLimitSettings()
-        /// The lanes' defaults; a vendor block's own `retry` wins.
+        /// The lanes' defaults; keys of a vendor block's own `retry` win.
         package var retry = RetrySettings()
         /// TTL for notifications that give neither `ttl` nor `expiration`.
         package var defaultTTL = ConfigDuration(.seconds(86_400 * 7))
@@ -112,14 +112,14 @@ package struct GatewayConfiguration: Sendable, Decodable {
             }
         }
 
-        /// The rate limit of the app's lane to `vendor`: the vendor block's, else the app's.
+        /// The rate limit of the app's lane to `vendor`: the app's, with the vendor block's keys on top.
         package func rateLimit(for vendor: Vendor) -> RateLimitSettings {
-            self.vendors[vendor]?.common.rateLimit ?? self.rateLimit
+            self.rateLimit.overridden(by: self.vendors[vendor]?.common.rateLimit)
         }
 
-        /// The retry settings of the app's lane to `vendor`: the vendor block's, else the app's.
+        /// The retry settings of the app's lane to `vendor`: the app's, with the vendor block's keys on top.
         package func retry(for vendor: Vendor) -> RetrySettings {
-            self.vendors[vendor]?.common.retry ?? self.retry
+            self.retry.overridden(by: self.vendors[vendor]?.common.retry)
         }
     }
 

@@ -161,9 +161,9 @@ struct NotificationRoutes: Sendable {
                 return .init(
                     field: "notification",
                     detail: "the \(vendor.rawValue) payload would exceed its size limit\(reasonText)")
-            case "BadCollapseId":
+            case OutcomeReason.invalidCollapseKey.rawValue:
                 return .init(field: "options.collapse_key", detail: "too long for \(vendor.rawValue)\(reasonText)")
-            case "BadPriority":
+            case OutcomeReason.invalidPriority.rawValue:
                 return .init(
                     field: "options.priority",
                     detail: "not allowed for this push type by \(vendor.rawValue)\(reasonText)")

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PushgateCore
 
 /// The `Pushgate-Signature` header of a webhook request, and how a receiver checks it.
 ///
@@ -30,7 +31,7 @@ package enum WebhookSignature {
         body: [UInt8],
         secret: SymmetricKey,
         now: Date = Date(),
-        tolerance: TimeInterval = 300
+        tolerance: Duration = .seconds(300)
     ) -> Bool {
         var timestamp: Int64?
         var candidates: [[UInt8]] = []
@@ -45,7 +46,7 @@ package enum WebhookSignature {
             default: continue
             }
         }
-        guard let timestamp, abs(now.timeIntervalSince1970 - TimeInterval(timestamp)) <= tolerance else {
+        guard let timestamp, abs(now.timeIntervalSince1970 - TimeInterval(timestamp)) <= tolerance.timeInterval else {
             return false
         }
         let message = Self.message(timestamp: timestamp, body: body)
