@@ -13,6 +13,8 @@ if [ ${#need[@]} -gt 0 ]; then
   else sudo apt-get update -qq && sudo apt-get install -y -qq "${need[@]}" >/dev/null; fi
 fi
 
+# Style first (swift format ships with the toolchain; .swift-format is the project's settings).
+swift format lint --strict --recursive Sources Tests Package.swift
 # One build of everything (the CLI tests run the pushgate executable), then the suites.
 swift build --build-tests
 swift test --skip-build

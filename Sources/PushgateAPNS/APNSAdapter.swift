@@ -188,14 +188,16 @@ package final class APNSAdapter: ProviderAdapter {
             case .failure(let error as APNSTransportError):
                 report.succeed(DeliveryReport(outcome: error.outcome, vendorReason: error.detail))
             case .failure(let error):
-                report.succeed(DeliveryReport(outcome: .retryable(after: nil, stage: .queued), vendorReason: "\(error)"))
+                report.succeed(
+                    DeliveryReport(outcome: .retryable(after: nil, stage: .queued), vendorReason: "\(error)"))
             }
         }
         return report.futureResult
     }
 
     static func report(for response: APNSResponse, tokenEnvironmentVerified: Bool) -> DeliveryReport {
-        var outcome = APNSResponseClassifier.classify(response, tokenEnvironmentVerified: tokenEnvironmentVerified).outcome
+        var outcome = APNSResponseClassifier.classify(response, tokenEnvironmentVerified: tokenEnvironmentVerified)
+            .outcome
         // A fresh token on a fresh connection was already tried: a second auth failure is
         // configuration (wrong key, team or clock), not staleness (VENDORS.md §7).
         if case .authRefresh(let reason) = outcome, response.afterFreshConnection {

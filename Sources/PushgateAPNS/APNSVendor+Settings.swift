@@ -23,7 +23,10 @@ extension APNSVendor {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case topic, key
-            case keyID = "key_id", teamID = "team_id", certFile = "cert_file", certKeyFile = "cert_key_file"
+            case keyID = "key_id"
+            case teamID = "team_id"
+            case certFile = "cert_file"
+            case certKeyFile = "cert_key_file"
             case tokenEnvironmentVerified = "token_environment_verified"
         }
 

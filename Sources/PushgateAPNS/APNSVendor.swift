@@ -93,7 +93,8 @@ package struct APNSVendor: VendorRegistration {
             apnsProxy.trustRootsPEM = try ConfigurationFileReading.read(caFile, path: "\(path).ca_file")
         }
         if let certFile = proxy.clientCertFile, let keyFile = proxy.clientKeyFile {
-            apnsProxy.clientCertificateChainPEM = try ConfigurationFileReading.read(certFile, path: "\(path).client_cert_file")
+            apnsProxy.clientCertificateChainPEM = try ConfigurationFileReading.read(
+                certFile, path: "\(path).client_cert_file")
             apnsProxy.clientPrivateKeyPEM = try ConfigurationFileReading.read(keyFile, path: "\(path).client_key_file")
         }
         return apnsProxy

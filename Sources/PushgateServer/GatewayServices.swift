@@ -39,7 +39,8 @@ package struct GatewayServices: Sendable {
         }
         // Secrets are resolved once, here, before anything is opened: a missing one fails the start.
         let webhookEndpoints = try WebhookSender.endpoints(apps: configuration.apps)
-        let router = try await AdapterFactory.makeRouter(configuration: configuration, registry: registry, logger: logger)
+        let router = try await AdapterFactory.makeRouter(
+            configuration: configuration, registry: registry, logger: logger)
         let store: any DeliveryStore
         do {
             store = try await DeliveryStoreFactory.open(url: configuration.store, clock: clock, logger: logger)

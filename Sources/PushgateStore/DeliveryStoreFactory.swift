@@ -34,12 +34,14 @@ package enum DeliveryStoreFactory {
         if url.hasPrefix("sqlite:") {
             let path = String(url.dropFirst("sqlite:".count))
             guard !path.isEmpty else {
-                return .failure(.invalidConfiguration("store: sqlite: needs a file path (sqlite:/var/lib/pushgate/pushgate.db)"))
+                return .failure(
+                    .invalidConfiguration("store: sqlite: needs a file path (sqlite:/var/lib/pushgate/pushgate.db)"))
             }
             return .success(.sqlite(path: path))
         }
         let scheme = url.split(separator: ":", maxSplits: 1).first.map(String.init) ?? url
-        return .failure(.invalidConfiguration(
-            "store: unknown scheme '\(scheme)'; expected \(Self.schemes.joined(separator: " or "))"))
+        return .failure(
+            .invalidConfiguration(
+                "store: unknown scheme '\(scheme)'; expected \(Self.schemes.joined(separator: " or "))"))
     }
 }

@@ -20,7 +20,9 @@ enum NotificationBodyCoding {
     }
 
     /// Decodes a stored body; a body that does not parse is `StoreError.corruptData`.
-    static func decode(_ text: String, notificationID: UUID, with decoder: JSONDecoder) throws -> PushgateCore.Notification {
+    static func decode(_ text: String, notificationID: UUID, with decoder: JSONDecoder) throws
+        -> PushgateCore.Notification
+    {
         do {
             return try decoder.decode(PushgateCore.Notification.self, from: Data(text.utf8))
         } catch {

@@ -27,9 +27,12 @@ import Testing
         ("50000000", .retryable, 500, "InternalServerError"),
         ("50300000", .retryable, 503, "ServiceUnavailable"),
     ])
-    func vendorRejectionsAreClassified(prefix: String, kind: DeliveryOutcome.Kind, status: Int, reason: String) async throws {
+    func vendorRejectionsAreClassified(prefix: String, kind: DeliveryOutcome.Kind, status: Int, reason: String)
+        async throws
+    {
         let fixture = try await SimulatorFixture.start()
-        let report = await fixture.adapter.send(SimulatorFixture.delivery(token: SimulatorFixture.token(prefix: prefix)), logger: .init(label: "t"))
+        let report = await fixture.adapter.send(
+            SimulatorFixture.delivery(token: SimulatorFixture.token(prefix: prefix)), logger: .init(label: "t"))
         #expect(report.outcome.kind == kind)
         #expect(report.vendorStatus == status)
         #expect(report.vendorReason == reason)
@@ -76,7 +79,9 @@ import Testing
             var configuration = APNSConfiguration(topic: "a", authentication: .token(key))
             configuration.providerTokenRefreshInterval = .seconds(minutes * 60)
             #expect(throws: PushgateError.self) {
-                try APNSAdapter(configuration: configuration, eventLoopGroup: .singletonMultiThreadedEventLoopGroup, logger: .init(label: "t"))
+                try APNSAdapter(
+                    configuration: configuration, eventLoopGroup: .singletonMultiThreadedEventLoopGroup,
+                    logger: .init(label: "t"))
             }
         }
     }
@@ -204,7 +209,8 @@ import Testing
             SimulatorFixture.delivery(body: String(repeating: "x", count: 4200)), logger: .init(label: "t"))
         #expect(report.outcome == .permanent(reason: .payloadTooLarge))
         let voip = await fixture.adapter.send(
-            SimulatorFixture.delivery(body: String(repeating: "x", count: 4200), pushType: .voip), logger: .init(label: "t"))
+            SimulatorFixture.delivery(body: String(repeating: "x", count: 4200), pushType: .voip),
+            logger: .init(label: "t"))
         #expect(voip.outcome == .delivered)
         #expect(fixture.simulator.counters().requests == 1)
         try await fixture.stop()
@@ -217,7 +223,9 @@ import Testing
         configuration.pool.connections = 1
         // Long enough that a slow machine cannot outrun it between the sends below.
         configuration.pool.reconnectBackoffInitial = .seconds(300)
-        let adapter = try APNSAdapter(configuration: configuration, eventLoopGroup: .singletonMultiThreadedEventLoopGroup, logger: .init(label: "t"))
+        let adapter = try APNSAdapter(
+            configuration: configuration, eventLoopGroup: .singletonMultiThreadedEventLoopGroup,
+            logger: .init(label: "t"))
         let first = await adapter.send(SimulatorFixture.delivery(), logger: .init(label: "t"))
         #expect(first.outcome == .retryable(after: nil, stage: .connect))
         // The first reconnect is immediate; after another failure the pool backs off and sends
@@ -237,7 +245,8 @@ import Testing
 
     @Test func certificateAuthentication() async throws {
         let certificates = try DevelopmentCertificates.make()
-        let client = try certificates.makeClientCertificate(commonName: "Apple Push Services: com.example.app", uid: "com.example.app")
+        let client = try certificates.makeClientCertificate(
+            commonName: "Apple Push Services: com.example.app", uid: "com.example.app")
         var simulatorConfiguration = APNSSimulator.Configuration(certificates: certificates)
         simulatorConfiguration.clientCertificateTrustRootsPEM = certificates.caCertificatePEM
         simulatorConfiguration.eventLoopThreads = 1
@@ -248,7 +257,9 @@ import Testing
         )
         configuration.endpoint = .init(host: "127.0.0.1", port: simulator.port)
         configuration.additionalTrustRootsPEM = certificates.caCertificatePEM
-        let adapter = try APNSAdapter(configuration: configuration, eventLoopGroup: .singletonMultiThreadedEventLoopGroup, logger: .init(label: "t"))
+        let adapter = try APNSAdapter(
+            configuration: configuration, eventLoopGroup: .singletonMultiThreadedEventLoopGroup,
+            logger: .init(label: "t"))
         #expect(await adapter.send(SimulatorFixture.delivery(), logger: .init(label: "t")).outcome == .delivered)
         await adapter.shutdown()
         try await simulator.shutdown()

@@ -18,11 +18,13 @@ struct APNSProxyTests {
 
     @Test func deliversThroughTinyproxyAsDirect() async throws {
         let proxies = ProxyBox()
-        let fixture = try await SimulatorFixture.start(connections: 2, proxy: { port in
-            let tinyproxy = try await TinyProxy(allowedPort: port)
-            proxies.box.withLockedValue { $0 = tinyproxy }
-            return try APNSProxy(url: "http://127.0.0.1:\(tinyproxy.port)")
-        })
+        let fixture = try await SimulatorFixture.start(
+            connections: 2,
+            proxy: { port in
+                let tinyproxy = try await TinyProxy(allowedPort: port)
+                proxies.box.withLockedValue { $0 = tinyproxy }
+                return try APNSProxy(url: "http://127.0.0.1:\(tinyproxy.port)")
+            })
         let deliveries = (0..<300).map { _ in SimulatorFixture.delivery() }
         let reports = try await fixture.sendAll(deliveries)
         #expect(reports.allSatisfy { $0.outcome == .delivered })
@@ -41,7 +43,8 @@ struct APNSProxyTests {
             proxies.box.withLockedValue { $0 = tinyproxy }
             return try APNSProxy(url: "http://gateway:s3cret@127.0.0.1:\(tinyproxy.port)")
         })
-        #expect(await fixture.adapter.send(SimulatorFixture.delivery(), logger: .init(label: "t")).outcome == .delivered)
+        #expect(
+            await fixture.adapter.send(SimulatorFixture.delivery(), logger: .init(label: "t")).outcome == .delivered)
         try await fixture.stop()
         proxies.stop()
     }
@@ -102,11 +105,13 @@ struct APNSProxyTests {
 
     @Test func goAwayThroughTheTunnelBehavesAsDirect() async throws {
         let proxies = ProxyBox()
-        let fixture = try await SimulatorFixture.start(connections: 2, simulator: { $0.goAwayAfterRequests = 40 }, proxy: { port in
-            let tinyproxy = try await TinyProxy(allowedPort: port)
-            proxies.box.withLockedValue { $0 = tinyproxy }
-            return try APNSProxy(url: "http://127.0.0.1:\(tinyproxy.port)")
-        })
+        let fixture = try await SimulatorFixture.start(
+            connections: 2, simulator: { $0.goAwayAfterRequests = 40 },
+            proxy: { port in
+                let tinyproxy = try await TinyProxy(allowedPort: port)
+                proxies.box.withLockedValue { $0 = tinyproxy }
+                return try APNSProxy(url: "http://127.0.0.1:\(tinyproxy.port)")
+            })
         let deliveries = (0..<300).map { _ in SimulatorFixture.delivery() }
         let reports = try await fixture.sendAll(deliveries)
         let counters = fixture.simulator.counters()

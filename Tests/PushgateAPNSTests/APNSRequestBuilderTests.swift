@@ -66,7 +66,8 @@ import Testing
         (.mdm, "com.example.app"),
     ])
     func topicsCarryThePushTypeSuffix(pushType: PushgateCore.Notification.PushType, topic: String) throws {
-        let request = try self.builder.makeRequest(for: self.delivery(.init(body: "x", pushType: pushType)), now: self.now)
+        let request = try self.builder.makeRequest(
+            for: self.delivery(.init(body: "x", pushType: pushType)), now: self.now)
         #expect(request.topic == topic)
         #expect(pushType.apnsTopic(bundleID: topic) == topic, "a suffix is never added twice")
     }
@@ -77,7 +78,8 @@ import Testing
         #expect(background.priority == 5)
         #expect((try self.json(background)["aps"] as? [String: Any])?["content-available"] as? Int == 1)
         #expect(throws: APNSRequestBuilder.Rejection.self) {
-            try self.builder.makeRequest(for: self.delivery(.init(priority: .high, contentAvailable: true)), now: self.now)
+            try self.builder.makeRequest(
+                for: self.delivery(.init(priority: .high, contentAvailable: true)), now: self.now)
         }
     }
 
@@ -115,9 +117,11 @@ import Testing
 
     @Test func expirationHeaderFollowsTheDelivery() throws {
         let later = self.now.addingTimeInterval(3600)
-        let request = try self.builder.makeRequest(for: self.delivery(.init(body: "x"), expiresAt: later), now: self.now)
+        let request = try self.builder.makeRequest(
+            for: self.delivery(.init(body: "x"), expiresAt: later), now: self.now)
         #expect(request.expiration == 1_800_003_600)
-        let nowOrNever = try self.builder.makeRequest(for: self.delivery(.init(body: "x", timeToLive: 0)), now: self.now)
+        let nowOrNever = try self.builder.makeRequest(
+            for: self.delivery(.init(body: "x", timeToLive: 0)), now: self.now)
         #expect(nowOrNever.expiration == 0)
         do {
             _ = try self.builder.makeRequest(

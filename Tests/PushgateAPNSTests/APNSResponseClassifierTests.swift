@@ -1,7 +1,8 @@
 import Foundation
-@testable import PushgateAPNS
 import PushgateCore
 import Testing
+
+@testable import PushgateAPNS
 
 /// One row per APNs reason (VENDORS.md A4), written out independently of the adapter's table.
 @Suite struct APNSResponseClassifierTests {
@@ -23,7 +24,8 @@ import Testing
         Row(status: 400, reason: "BadMessageId", outcome: permanent("BadMessageId")),
         Row(status: 400, reason: "BadPriority", outcome: permanent("BadPriority")),
         Row(status: 400, reason: "BadTopic", outcome: permanent("BadTopic")),
-        Row(status: 400, reason: "DeviceTokenNotForTopic",
+        Row(
+            status: 400, reason: "DeviceTokenNotForTopic",
             outcome: .invalidToken(reason: OutcomeReason("DeviceTokenNotForTopic"), since: nil)),
         Row(status: 400, reason: "DuplicateHeaders", outcome: permanent("DuplicateHeaders")),
         Row(status: 400, reason: "IdleTimeout", outcome: retry, replacesConnection: true),
@@ -34,22 +36,29 @@ import Testing
         Row(status: 400, reason: "TopicDisallowed", outcome: permanent("TopicDisallowed")),
         Row(status: 403, reason: "BadCertificate", outcome: permanent("BadCertificate")),
         Row(status: 403, reason: "BadCertificateEnvironment", outcome: permanent("BadCertificateEnvironment")),
-        Row(status: 403, reason: "ExpiredProviderToken",
+        Row(
+            status: 403, reason: "ExpiredProviderToken",
             outcome: .authRefresh(reason: OutcomeReason("ExpiredProviderToken")), replacesConnection: true),
         Row(status: 403, reason: "Forbidden", outcome: permanent("Forbidden")),
-        Row(status: 403, reason: "InvalidProviderToken",
+        Row(
+            status: 403, reason: "InvalidProviderToken",
             outcome: .authRefresh(reason: OutcomeReason("InvalidProviderToken")), replacesConnection: true),
         Row(status: 403, reason: "MissingProviderToken", outcome: permanent("MissingProviderToken")),
-        Row(status: 403, reason: "UnrelatedKeyIdInToken",
+        Row(
+            status: 403, reason: "UnrelatedKeyIdInToken",
             outcome: .authRefresh(reason: OutcomeReason("UnrelatedKeyIdInToken")), replacesConnection: true),
         Row(status: 403, reason: "BadEnvironmentKeyIdInToken", outcome: permanent("BadEnvironmentKeyIdInToken")),
         Row(status: 403, reason: "BadEnvironmentKeyInToken", outcome: permanent("BadEnvironmentKeyInToken")),
         Row(status: 404, reason: "BadPath", outcome: permanent("BadPath")),
         Row(status: 405, reason: "MethodNotAllowed", outcome: permanent("MethodNotAllowed")),
-        Row(status: 410, reason: "Unregistered",
-            outcome: .invalidToken(reason: OutcomeReason("Unregistered"), since: Date(timeIntervalSince1970: 1_700_000_000))),
-        Row(status: 410, reason: "ExpiredToken",
-            outcome: .invalidToken(reason: OutcomeReason("ExpiredToken"), since: Date(timeIntervalSince1970: 1_700_000_000))),
+        Row(
+            status: 410, reason: "Unregistered",
+            outcome: .invalidToken(
+                reason: OutcomeReason("Unregistered"), since: Date(timeIntervalSince1970: 1_700_000_000))),
+        Row(
+            status: 410, reason: "ExpiredToken",
+            outcome: .invalidToken(
+                reason: OutcomeReason("ExpiredToken"), since: Date(timeIntervalSince1970: 1_700_000_000))),
         Row(status: 413, reason: "PayloadTooLarge", outcome: permanent("PayloadTooLarge")),
         Row(status: 429, reason: "TooManyProviderTokenUpdates", outcome: retry, replacesConnection: true),
         Row(status: 429, reason: "TooManyRequests", outcome: .retryable(after: .seconds(60), stage: nil)),
@@ -57,8 +66,10 @@ import Testing
         Row(status: 503, reason: "ServiceUnavailable", outcome: retry),
         Row(status: 503, reason: "Shutdown", outcome: retry, replacesConnection: true),
         // Unknown reasons fall back on the status.
-        Row(status: 410, reason: "SomethingNew",
-            outcome: .invalidToken(reason: OutcomeReason("SomethingNew"), since: Date(timeIntervalSince1970: 1_700_000_000))),
+        Row(
+            status: 410, reason: "SomethingNew",
+            outcome: .invalidToken(
+                reason: OutcomeReason("SomethingNew"), since: Date(timeIntervalSince1970: 1_700_000_000))),
         Row(status: 502, reason: "SomethingNew", outcome: retry),
         Row(status: 429, reason: "SomethingNew", outcome: .retryable(after: .seconds(60), stage: nil)),
         Row(status: 400, reason: "SomethingNew", outcome: permanent("SomethingNew")),
@@ -86,8 +97,9 @@ import Testing
 
     @Test func badDeviceTokenIsAnInvalidTokenOnceTheEnvironmentIsKnownGood() {
         let response = APNSResponse(status: 400, reason: .badDeviceToken)
-        #expect(APNSResponseClassifier.classify(response, tokenEnvironmentVerified: true).outcome
-            == .invalidToken(reason: OutcomeReason("BadDeviceToken"), since: nil))
+        #expect(
+            APNSResponseClassifier.classify(response, tokenEnvironmentVerified: true).outcome
+                == .invalidToken(reason: OutcomeReason("BadDeviceToken"), since: nil))
     }
 
     @Test func successIsDelivered() {

@@ -12,7 +12,8 @@ import Testing
 
     @Test func signsAnES256TokenThatVerifies() throws {
         let privateKey = P256.Signing.PrivateKey()
-        let key = try APNSSigningKey(keyID: "ABC123DEFG", teamID: "TEAM123456", pemRepresentation: privateKey.pemRepresentation)
+        let key = try APNSSigningKey(
+            keyID: "ABC123DEFG", teamID: "TEAM123456", pemRepresentation: privateKey.pemRepresentation)
         let token = try key.makeProviderToken(issuedAt: Date(timeIntervalSince1970: 1_800_000_000))
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         try #require(parts.count == 3)

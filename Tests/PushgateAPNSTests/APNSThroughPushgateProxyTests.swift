@@ -165,9 +165,11 @@ import Testing
     @Test(arguments: [APNSProxy.Scheme.http, .https])
     func aProxyThatNeverAnswersTimesOutRetryableAtItsStage(scheme: APNSProxy.Scheme) async throws {
         let blackHole = try await BlackHole.start()
-        let fixture = try await SimulatorFixture.start(requestTimeout: .milliseconds(300), proxy: { _ in
-            try APNSProxy(url: "\(scheme.rawValue)://127.0.0.1:\(blackHole.port)")
-        })
+        let fixture = try await SimulatorFixture.start(
+            requestTimeout: .milliseconds(300),
+            proxy: { _ in
+                try APNSProxy(url: "\(scheme.rawValue)://127.0.0.1:\(blackHole.port)")
+            })
         let report = await fixture.adapter.send(SimulatorFixture.delivery(), logger: .init(label: "t"))
         let stage: FailureStage = scheme == .https ? .proxyTLS : .proxyConnect
         #expect(report.outcome == .retryable(after: nil, stage: stage), "\(report.vendorReason ?? "")")
@@ -213,8 +215,9 @@ import Testing
             #expect(isNotSentAtAProxyStage(whileDownReport.outcome), "\(whileDownReport.outcome)")
 
             // The proxy comes back on the same port; the adapter reconnects by itself and sending goes on.
-            let second = try await kit.start(kit.configuration(
-                .init(address: "127.0.0.1:\(proxyPort)"), allowing: "localhost:\(fixture.simulator.port)"))
+            let second = try await kit.start(
+                kit.configuration(
+                    .init(address: "127.0.0.1:\(proxyPort)"), allowing: "localhost:\(fixture.simulator.port)"))
             let more = (0..<200).map { _ in SimulatorFixture.delivery() }
             let moreReports = more.map { fixture.adapter.submit($0) }
 
@@ -322,7 +325,9 @@ import Testing
 // MARK: - Support
 
 /// ARCHITECTURE rule 4: before the tunnel is open no request byte has left, so a proxy stage is never ambiguous.
-private func expectNotAmbiguousAtAProxyStage(_ report: DeliveryReport, sourceLocation: SourceLocation = #_sourceLocation) {
+private func expectNotAmbiguousAtAProxyStage(
+    _ report: DeliveryReport, sourceLocation: SourceLocation = #_sourceLocation
+) {
     if case .ambiguous(let stage) = report.outcome {
         #expect(!stage.isProxyFailure, "ambiguous at \(stage)", sourceLocation: sourceLocation)
     }
@@ -360,8 +365,10 @@ private final class ProxyKit: Sendable {
     private init() throws {
         self.certificates = try DevelopmentCertificates.make()
         // Few PBKDF2 rounds: the test is about the tunnel, not the cost of a hash.
-        self.user = .init(name: "gateway", passwordHash: try PasswordHash.make(password: "s3cret", iterations: 1000).encoded)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pushgate-proxy-\(UUID().uuidString)")
+        self.user = .init(
+            name: "gateway", passwordHash: try PasswordHash.make(password: "s3cret", iterations: 1000).encoded)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "pushgate-proxy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.directory = directory
         self.certificateFile = try Self.write(self.certificates.serverCertificatePEM, to: "server.pem", in: directory)
@@ -433,7 +440,9 @@ private final class ProxyKit: Sendable {
         configureProxy: @escaping (inout ProxyConfiguration, _ simulatorPort: Int) -> Void = { _, _ in },
         simulator: (inout APNSSimulator.Configuration) -> Void = { _ in },
         adapter: (inout APNSConfiguration) -> Void = { _ in },
-        client: @escaping (ConnectProxy) throws -> APNSProxy = { try APNSProxy(url: "http://127.0.0.1:\($0.listenerPorts[0])") }
+        client: @escaping (ConnectProxy) throws -> APNSProxy = {
+            try APNSProxy(url: "http://127.0.0.1:\($0.listenerPorts[0])")
+        }
     ) async throws -> SimulatorFixture {
         try await SimulatorFixture.start(connections: connections, simulator: simulator, adapter: adapter) { port in
             var configuration = self.configuration(listener, allowing: "localhost:\(port)")

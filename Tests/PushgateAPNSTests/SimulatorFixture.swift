@@ -70,7 +70,8 @@ struct SimulatorFixture {
             logger: Logger(label: "test.apns"),
             clock: { clock.now() }
         )
-        return SimulatorFixture(simulator: simulator, adapter: adapter, group: group, clock: clock, signingKey: signingKey)
+        return SimulatorFixture(
+            simulator: simulator, adapter: adapter, group: group, clock: clock, signingKey: signingKey)
     }
 
     func stop() async throws {
@@ -86,7 +87,9 @@ struct SimulatorFixture {
         return String(body.prefix(64))
     }
 
-    static func delivery(token: String = Self.token(), body: String = "Hello", pushType: PushgateCore.Notification.PushType? = nil) -> Delivery {
+    static func delivery(
+        token: String = Self.token(), body: String = "Hello", pushType: PushgateCore.Notification.PushType? = nil
+    ) -> Delivery {
         Delivery(
             notification: .init(title: "Test", body: body, pushType: pushType),
             target: DeviceTarget(vendor: .apns, token: token, environment: .production)

@@ -15,7 +15,8 @@ struct CLIFixture {
     let keyFile: String
 
     static func start() async throws -> CLIFixture {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pushgate-cli-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "pushgate-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let certificates = try DevelopmentCertificates.make()
         let key = P256.Signing.PrivateKey()

@@ -5,7 +5,7 @@ import PushgateSimulator
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The gateway as a child process: kill -9 it with thousands of deliveries in flight, start it

@@ -5,7 +5,7 @@ import PushgateSimulator
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// `pushgate serve` as a child process on a real SQLite file, sending to a simulator that runs
@@ -19,8 +19,12 @@ final class GatewayProcess: @unchecked Sendable {
     private var process: Process?
 
     /// Writes the configuration; `extraAppYAML` adds keys to the app (indented 4 spaces).
-    init(simulator: APNSSimulator, caPEM: String, keyPEM: String, keyID: String, teamID: String, extraAppYAML: String = "") async throws {
-        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("pushgate-gw-\(UUID().uuidString)")
+    init(
+        simulator: APNSSimulator, caPEM: String, keyPEM: String, keyID: String, teamID: String,
+        extraAppYAML: String = ""
+    ) async throws {
+        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "pushgate-gw-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         let caFile = self.directory.appendingPathComponent("ca.pem")
         let keyFile = self.directory.appendingPathComponent("AuthKey.p8")
@@ -94,7 +98,9 @@ final class GatewayProcess: @unchecked Sendable {
         var json: [String: Any]? { try? JSONSerialization.jsonObject(with: self.body) as? [String: Any] }
     }
 
-    func request(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> Response {
+    func request(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws
+        -> Response
+    {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(self.port)\(path)")!)
         request.httpMethod = method
         request.timeoutInterval = 30
@@ -116,8 +122,12 @@ final class GatewayProcess: @unchecked Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -18,8 +18,11 @@ import Testing
     @Test func printsJSONWithTheAPNSID() async throws {
         let fixture = try await CLIFixture.start()
         let result = try await CLIRunner.run(
-            ["send", "apns", "--token", CLIFixture.token(), "--json", "--push-type", "background", "--content-available",
-                "--priority", "5"] + fixture.connectionArguments)
+            [
+                "send", "apns", "--token", CLIFixture.token(), "--json", "--push-type", "background",
+                "--content-available",
+                "--priority", "5",
+            ] + fixture.connectionArguments)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(object["outcome"] as? String == "delivered")
@@ -45,9 +48,11 @@ import Testing
     @Test func aPayloadTooLargeIsRefusedWithoutSending() async throws {
         let fixture = try await CLIFixture.start()
         let payload = fixture.directory.appendingPathComponent("big.json")
-        try #"{"aps":{"alert":"\#(String(repeating: "x", count: 5000))"}}"#.write(to: payload, atomically: true, encoding: .utf8)
+        try #"{"aps":{"alert":"\#(String(repeating: "x", count: 5000))"}}"#.write(
+            to: payload, atomically: true, encoding: .utf8)
         let result = try await CLIRunner.run(
-            ["send", "apns", "--token", CLIFixture.token(), "--payload", "@" + payload.path] + fixture.connectionArguments)
+            ["send", "apns", "--token", CLIFixture.token(), "--payload", "@" + payload.path]
+                + fixture.connectionArguments)
         #expect(result.status == 3)
         #expect(result.stdout.contains("PayloadTooLarge"))
         #expect(fixture.simulator.counters().requests == 0)
@@ -57,14 +62,38 @@ import Testing
     @Test(arguments: [
         (["send", "apns", "--token", "ab"], "--topic"),
         (["send", "apns", "--token", "ab", "--topic", "x"], "credentials"),
-        (["send", "apns", "--token", "ab", "--topic", "x", "--key-file", "/nonexistent/k.p8", "--key-id", "K", "--team-id", "T"],
-            "--key-file"),
-        (["send", "apns", "--token", "ab", "--topic", "x", "--key-file", "/etc/hostname", "--key-id", "K", "--team-id", "T"],
-            "--key-file"),
-        (["send", "apns", "--token", "ab", "--topic", "x", "--cert-file", "/etc/hostname", "--priority", "7"], "--priority"),
-        (["send", "apns", "--token", "ab", "--topic", "x", "--cert-file", "/etc/hostname", "--push-type", "banner"], "--push-type"),
-        (["send", "apns", "--token", "ab", "--topic", "x", "--cert-file", "/etc/hostname", "--endpoint", "http://x"], "--endpoint"),
-        (["send", "apns", "--token", "ab", "--topic", "x", "--cert-file", "/etc/hostname", "--payload", "[1]"], "--payload"),
+        (
+            [
+                "send", "apns", "--token", "ab", "--topic", "x", "--key-file", "/nonexistent/k.p8", "--key-id", "K",
+                "--team-id", "T",
+            ],
+            "--key-file"
+        ),
+        (
+            [
+                "send", "apns", "--token", "ab", "--topic", "x", "--key-file", "/etc/hostname", "--key-id", "K",
+                "--team-id", "T",
+            ],
+            "--key-file"
+        ),
+        (
+            ["send", "apns", "--token", "ab", "--topic", "x", "--cert-file", "/etc/hostname", "--priority", "7"],
+            "--priority"
+        ),
+        (
+            ["send", "apns", "--token", "ab", "--topic", "x", "--cert-file", "/etc/hostname", "--push-type", "banner"],
+            "--push-type"
+        ),
+        (
+            [
+                "send", "apns", "--token", "ab", "--topic", "x", "--cert-file", "/etc/hostname", "--endpoint",
+                "http://x",
+            ], "--endpoint"
+        ),
+        (
+            ["send", "apns", "--token", "ab", "--topic", "x", "--cert-file", "/etc/hostname", "--payload", "[1]"],
+            "--payload"
+        ),
     ])
     func badFlagsAndFilesGetAClearError(arguments: [String], mention: String) async throws {
         let result = try await CLIRunner.run(arguments)
@@ -86,7 +115,10 @@ import Testing
     @Test func tokenCommandPrintsAJWT() async throws {
         let fixture = try await CLIFixture.start()
         let result = try await CLIRunner.run(
-            ["token", "apns", "--key-file", fixture.keyFile, "--key-id", CLIFixture.keyID, "--team-id", CLIFixture.teamID])
+            [
+                "token", "apns", "--key-file", fixture.keyFile, "--key-id", CLIFixture.keyID, "--team-id",
+                CLIFixture.teamID,
+            ])
         #expect(result.status == 0)
         #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
         try await fixture.stop()

@@ -6,17 +6,28 @@ import Testing
     /// Written JSON parses back (with Foundation) to the same value.
     @Test(arguments: [
         JSONValue.object([:]),
-        .object(["aps": .object(["alert": .object(["title": "Hi \"there\"", "body": "line\nbreak\ttab\\slash"]), "badge": 3])]),
+        .object([
+            "aps": .object([
+                "alert": .object(["title": "Hi \"there\"", "body": "line\nbreak\ttab\\slash"]), "badge": 3,
+            ])
+        ]),
         .object(["control": .string("\u{01}\u{1F}\r"), "unicode": "日本語 🚀 é", "empty": ""]),
-        .object(["n": .number(0.5), "big": .number(1e300), "neg": .integer(-42), "whole": .number(3), "tiny": .number(-1.25e-7)]),
+        .object([
+            "n": .number(0.5), "big": .number(1e300), "neg": .integer(-42), "whole": .number(3),
+            "tiny": .number(-1.25e-7),
+        ]),
         .object(["list": .array([.null, .bool(true), .bool(false), .array([]), .object(["k": 1])])]),
     ])
     func roundTripsThroughFoundation(value: JSONValue) throws {
         let bytes = try JSONWriter.bytes(value)
         let parsed = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
         let expected = try JSONSerialization.jsonObject(with: JSONEncoder().encode(value), options: [.fragmentsAllowed])
-        #expect(NSDictionary(dictionary: parsed as? [String: Any] ?? [:]) == NSDictionary(dictionary: expected as? [String: Any] ?? [:]))
-        #expect(try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) == JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value)))
+        #expect(
+            NSDictionary(dictionary: parsed as? [String: Any] ?? [:])
+                == NSDictionary(dictionary: expected as? [String: Any] ?? [:]))
+        #expect(
+            try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+                == JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value)))
     }
 
     @Test func escapesAsRFC8259Requires() throws {

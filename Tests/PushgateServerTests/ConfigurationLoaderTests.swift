@@ -73,7 +73,8 @@ import Testing
             Issue.record("unexpected \(error)")
         }
         // With the unknown keys gone, the value checks report each place.
-        let fixed = yaml.replacingOccurrences(of: "colour: blue\n", with: "").replacingOccurrences(of: "\n      teem_id: typo", with: "")
+        let fixed = yaml.replacingOccurrences(of: "colour: blue\n", with: "").replacingOccurrences(
+            of: "\n      teem_id: typo", with: "")
         do {
             _ = try ConfigurationLoader.load(yaml: fixed, registry: TestVendors.standard)
             Issue.record("must fail")
@@ -89,7 +90,9 @@ import Testing
 
     @Test func badDurationsAndTypesNameTheirPlace() {
         let yaml = Self.valid.replacingOccurrences(of: "lease: 30s", with: "lease: soon")
-        #expect(throws: ConfigurationLoader.Problems.self) { try ConfigurationLoader.load(yaml: yaml, registry: TestVendors.standard) }
+        #expect(throws: ConfigurationLoader.Problems.self) {
+            try ConfigurationLoader.load(yaml: yaml, registry: TestVendors.standard)
+        }
         do {
             _ = try ConfigurationLoader.load(yaml: yaml, registry: TestVendors.standard)
         } catch {

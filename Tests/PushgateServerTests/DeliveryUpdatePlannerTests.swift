@@ -6,7 +6,8 @@ import Testing
 @testable import PushgateServer
 
 @Suite struct DeliveryUpdatePlannerTests {
-    let planner = DeliveryUpdatePlanner(retryPolicy: RetryPolicy(maxAttempts: 3, initialBackoff: .seconds(1)), webhooks: true)
+    let planner = DeliveryUpdatePlanner(
+        retryPolicy: RetryPolicy(maxAttempts: 3, initialBackoff: .seconds(1)), webhooks: true)
     let now = Date(timeIntervalSince1970: 2_000_000_000)
 
     func leased(attempts: Int = 0, expiresAt: Date? = nil) -> LeasedDelivery {
@@ -18,7 +19,8 @@ import Testing
     }
 
     @Test func deliveredIsFinalWithAWebhookEvent() throws {
-        let update = self.planner.plan(delivery: self.leased(), report: .init(outcome: .delivered, vendorStatus: 200), now: self.now)
+        let update = self.planner.plan(
+            delivery: self.leased(), report: .init(outcome: .delivered, vendorStatus: 200), now: self.now)
         #expect(update.state == .delivered)
         #expect(update.lastOutcome?.kind == "delivered")
         let event = try #require(update.webhookEvents.first)
@@ -31,7 +33,8 @@ import Testing
         let since = self.now.addingTimeInterval(-60)
         let update = self.planner.plan(
             delivery: self.leased(),
-            report: .init(outcome: .invalidToken(reason: OutcomeReason("Unregistered"), since: since), vendorStatus: 410,
+            report: .init(
+                outcome: .invalidToken(reason: OutcomeReason("Unregistered"), since: since), vendorStatus: 410,
                 vendorReason: "Unregistered"),
             now: self.now)
         #expect(update.state == .invalidToken)
@@ -42,7 +45,8 @@ import Testing
 
     @Test func transientFailuresRetryWithTheirStage() {
         let update = self.planner.plan(
-            delivery: self.leased(), report: .init(outcome: .retryable(after: nil, stage: .proxyTCP)), now: self.now, random: 0)
+            delivery: self.leased(), report: .init(outcome: .retryable(after: nil, stage: .proxyTCP)), now: self.now,
+            random: 0)
         #expect(update.state == .queued)
         #expect(update.nextAttemptAt == self.now.addingTimeInterval(0.5))
         #expect(update.lastOutcome?.stage == "proxyTCP")
@@ -51,11 +55,13 @@ import Testing
 
     @Test func ambiguousAttemptsAreCountedAndEndAmbiguous() {
         let retry = self.planner.plan(
-            delivery: self.leased(attempts: 1), report: .init(outcome: .ambiguous(stage: .awaitingResponse)), now: self.now)
+            delivery: self.leased(attempts: 1), report: .init(outcome: .ambiguous(stage: .awaitingResponse)),
+            now: self.now)
         #expect(retry.state == .queued)
         #expect(retry.wasAmbiguous)
         let last = self.planner.plan(
-            delivery: self.leased(attempts: 2), report: .init(outcome: .ambiguous(stage: .awaitingResponse)), now: self.now)
+            delivery: self.leased(attempts: 2), report: .init(outcome: .ambiguous(stage: .awaitingResponse)),
+            now: self.now)
         #expect(last.state == .ambiguous)
     }
 

@@ -53,8 +53,11 @@ struct DispatcherTests {
             #expect(adapter.batches.count == 1, "one vendor request for the five tokens")
             let stored = try #require(try await world.store.notification(id: id, appID: "app-a"))
             let states = Dictionary(uniqueKeysWithValues: stored.deliveries.map { ($0.target.token, $0.state) })
-            #expect(states == ["ok-1": .delivered, "dead-1": .invalidToken, "ok-2": .delivered, "dead-2": .invalidToken,
-                "ok-3": .delivered])
+            #expect(
+                states == [
+                    "ok-1": .delivered, "dead-1": .invalidToken, "ok-2": .delivered, "dead-2": .invalidToken,
+                    "ok-3": .delivered,
+                ])
             let dead = try await world.store.invalidTokens(appID: "app-a", after: 0, limit: 10)
             #expect(Set(dead.map(\.report.token)) == ["dead-1", "dead-2"])
             #expect(dead.allSatisfy { $0.report.vendor == Self.vendor && $0.report.reason == "FakeUnregistered" })
@@ -104,14 +107,19 @@ struct DispatcherTests {
             try await world.waitUntilFinal([running], app: "other")
             try await world.waitUntil("the paused lane's deliveries are postponed") {
                 let deliveries = try await world.store.notification(id: held, appID: "paused")?.deliveries ?? []
-                return deliveries.count == 2 && deliveries.allSatisfy { $0.state == .queued && $0.nextAttemptAt != nil
-                    && $0.nextAttemptAt! > Date().addingTimeInterval(1800) }
+                return deliveries.count == 2
+                    && deliveries.allSatisfy {
+                        $0.state == .queued && $0.nextAttemptAt != nil
+                            && $0.nextAttemptAt! > Date().addingTimeInterval(1800)
+                    }
             }
             #expect(paused.sentCount == 1, "nothing more went to the paused lane")
             #expect(other.sentCount == 3)
             let held2 = try #require(try await world.store.notification(id: held, appID: "paused"))
             #expect(held2.deliveries.allSatisfy { $0.attempts == 0 }, "a pause spends no attempt")
-            #expect(world.metrics.text.contains(#"pushgate_lane_paused_total{app="paused",vendor="testvendor",reason="quota"} 1"#))
+            #expect(
+                world.metrics.text.contains(
+                    #"pushgate_lane_paused_total{app="paused",vendor="testvendor",reason="quota"} 1"#))
         }
     }
 }

@@ -15,7 +15,7 @@ import Testing
 @testable import PushgateServer
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The gateway as `pushgate serve` assembles it (`GatewayServices.make`): a real SQLite file, the APNs simulator over

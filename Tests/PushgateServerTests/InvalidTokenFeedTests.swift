@@ -14,7 +14,8 @@ struct InvalidTokenFeedTests {
     private func reportDead(_ tokens: [String], harness: APIHarness, client: any TestClientProtocol) async throws {
         let accepted = try await client.post(APIHarness.body(tokens: tokens))
         #expect(accepted.status == .accepted)
-        let leased = try await harness.store.leaseDue(limit: 100, owner: "test", now: Date(), leaseDuration: .seconds(60))
+        let leased = try await harness.store.leaseDue(
+            limit: 100, owner: "test", now: Date(), leaseDuration: .seconds(60))
         #expect(leased.count == tokens.count)
         // Record in target order so the feed's order is known.
         let byToken = Dictionary(uniqueKeysWithValues: leased.map { ($0.target.token, $0) })

@@ -43,7 +43,8 @@ struct NotificationStatusTests {
             try await harness.application().test(.router) { client in
                 let accepted = try await client.post(APIHarness.body(tokens: [APNSSimulatorFixture.token()]))
                 let id = try #require(try accepted.json()["id"]?.stringValue)
-                let leased = try await harness.store.leaseDue(limit: 10, owner: "test", now: Date(), leaseDuration: .seconds(60))
+                let leased = try await harness.store.leaseDue(
+                    limit: 10, owner: "test", now: Date(), leaseDuration: .seconds(60))
                 #expect(leased.count == 1)
                 let cancelled = try await client.send(.delete, "/v1/notifications/\(id)")
                 #expect(try cancelled.json()["deliveries"]?[0]?["state"]?.stringValue == "sending")
@@ -83,7 +84,8 @@ struct NotificationStatusTests {
             try await harness.application().test(.router) { client in
                 let accepted = try await client.post(APIHarness.body(tokens: [APNSSimulatorFixture.token()]))
                 let id = try #require(try accepted.json()["id"]?.stringValue)
-                let leased = try await harness.store.leaseDue(limit: 10, owner: "test", now: Date(), leaseDuration: .seconds(60))
+                let leased = try await harness.store.leaseDue(
+                    limit: 10, owner: "test", now: Date(), leaseDuration: .seconds(60))
                 let delivery = try #require(leased.first)
                 let retryAt = Date().addingTimeInterval(30)
                 let outcomeAt = Date(timeIntervalSince1970: 1_750_000_000.25)

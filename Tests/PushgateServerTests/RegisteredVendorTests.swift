@@ -47,16 +47,19 @@ struct RegisteredVendorTests {
     func configuration() async throws {
         try await EndToEnd.with { world in
             let fake = FakeVendor()
-            let configuration = try ConfigurationLoader.load(yaml: try Self.yaml(world, testvendor: Self.block), registry: Self.registry(fake))
+            let configuration = try ConfigurationLoader.load(
+                yaml: try Self.yaml(world, testvendor: Self.block), registry: Self.registry(fake))
             let app = try #require(configuration.apps.first)
             #expect(Set(app.vendors.keys) == [.apns, fake.vendor])
             #expect(app.vendors[fake.vendor]?.settings(as: FakeVendor.Settings.self)?.maxBatch == 2)
-            #expect(app.rateLimit(for: fake.vendor) == {
-                var merged = RateLimitSettings()
-                merged.perSecond = 4
-                merged.concurrency = 7
-                return merged
-            }(), "per_second from the vendor block, concurrency from the app")
+            #expect(
+                app.rateLimit(for: fake.vendor)
+                    == {
+                        var merged = RateLimitSettings()
+                        merged.perSecond = 4
+                        merged.concurrency = 7
+                        return merged
+                    }(), "per_second from the vendor block, concurrency from the app")
             #expect(app.rateLimit(for: .apns).perSecond == 1000)
 
             let broken = "      max_batch: 0\n      colour: blue\n      rate_limit: {per_second: 0}"
@@ -70,7 +73,8 @@ struct RegisteredVendorTests {
             #expect(checked.contains("apps[0].testvendor.max_batch: 1…1000"))
             #expect(checked.contains("apps[0].testvendor.rate_limit.per_second: above 0"))
             // Without the registration, the block is just an unknown key.
-            let unregistered = Self.problems(try Self.yaml(world, testvendor: Self.block), registry: VendorRegistry([APNSVendor()]))
+            let unregistered = Self.problems(
+                try Self.yaml(world, testvendor: Self.block), registry: VendorRegistry([APNSVendor()]))
             #expect(unregistered.contains("apps[0].testvendor: unknown key"))
         }
     }
@@ -80,12 +84,15 @@ struct RegisteredVendorTests {
         try await EndToEnd.with { world in
             let fake = FakeVendor()
             let registry = Self.registry(fake)
-            let configuration = try ConfigurationLoader.load(yaml: try Self.yaml(world, testvendor: Self.block), registry: registry)
+            let configuration = try ConfigurationLoader.load(
+                yaml: try Self.yaml(world, testvendor: Self.block), registry: registry)
             try await world.run(configuration, registry: registry) { gateway in
                 let tokens = ["ok-1", "ok-2", "dead-1", "ok-3", "ok-4", "ok-5", "ok-6", "ok-7"]
-                let targets = tokens.map { #"{"vendor":"testvendor","token":"\#($0)"}"# }
+                let targets =
+                    tokens.map { #"{"vendor":"testvendor","token":"\#($0)"}"# }
                     + [#"{"vendor":"apns","token":"\#(EndToEnd.token())"}"#]
-                let body = #"{"notification":{"title":"Hi"},"overrides":{"testvendor":{"x":1}},"targets":[\#(targets.joined(separator: ","))]}"#
+                let body =
+                    #"{"notification":{"title":"Hi"},"overrides":{"testvendor":{"x":1}},"targets":[\#(targets.joined(separator: ","))]}"#
                 let response = try await gateway.request("POST", "/v1/notifications", body: body)
                 #expect(response.status == 202)
                 let id = try #require(response.json?["id"]?.stringValue)
@@ -95,18 +102,24 @@ struct RegisteredVendorTests {
                     let final = list.allSatisfy { !["queued", "sending"].contains($0["state"]?.stringValue ?? "") }
                     return list.count == 9 && final ? list : nil
                 }
-                let byToken = Dictionary(uniqueKeysWithValues: deliveries.compactMap { delivery in
-                    delivery["token"]?.stringValue.map { ($0, delivery) }
-                })
+                let byToken = Dictionary(
+                    uniqueKeysWithValues: deliveries.compactMap { delivery in
+                        delivery["token"]?.stringValue.map { ($0, delivery) }
+                    })
                 #expect(byToken["dead-1"]?["state"]?.stringValue == "invalid_token")
                 #expect(byToken["ok-1"]?["state"]?.stringValue == "delivered")
                 #expect(byToken["ok-1"]?["vendor"]?.stringValue == "testvendor")
-                #expect(deliveries.filter { $0["vendor"]?.stringValue == "apns" }.first?["state"]?.stringValue == "delivered")
+                #expect(
+                    deliveries.filter { $0["vendor"]?.stringValue == "apns" }.first?["state"]?.stringValue
+                        == "delivered")
 
                 let adapter = try #require(fake.adapter(app: EndToEnd.appID))
                 let batches = adapter.batches
                 #expect(batches.map(\.deliveries.count) == [2, 2, 2, 2], "max_batch 2 from the block")
-                #expect(batches.allSatisfy { $0.deliveries.allSatisfy { $0.notification.overrides[fake.vendor] == .object(["x": 1]) } })
+                #expect(
+                    batches.allSatisfy {
+                        $0.deliveries.allSatisfy { $0.notification.overrides[fake.vendor] == .object(["x": 1]) }
+                    })
                 // 4 per second with a second's burst: the last two batches wait for tokens.
                 let span = try #require(batches.last?.at) - #require(batches.first?.at)
                 #expect(span >= .milliseconds(900), "8 deliveries at 4/s took \(span)")
@@ -115,13 +128,18 @@ struct RegisteredVendorTests {
                 #expect(feed.json?["tokens"]?[0]?["vendor"]?.stringValue == "testvendor")
                 #expect(feed.json?["tokens"]?[0]?["token"]?.stringValue == "dead-1")
                 let metrics = String(decoding: gateway.services.metrics.exposition(), as: UTF8.self)
-                #expect(metrics.contains(#"pushgate_deliveries_total{app="e2e",vendor="testvendor",outcome="delivered"} 7"#))
-                #expect(metrics.contains(#"pushgate_deliveries_total{app="e2e",vendor="testvendor",outcome="invalid_token"} 1"#))
+                #expect(
+                    metrics.contains(#"pushgate_deliveries_total{app="e2e",vendor="testvendor",outcome="delivered"} 7"#)
+                )
+                #expect(
+                    metrics.contains(
+                        #"pushgate_deliveries_total{app="e2e",vendor="testvendor",outcome="invalid_token"} 1"#))
                 #expect(metrics.contains(#"pushgate_deliveries_total{app="e2e",vendor="apns",outcome="delivered"} 1"#))
 
                 // The vendor's own validation answers 422 before anything is stored.
                 let refused = try await gateway.request(
-                    "POST", "/v1/notifications", body: #"{"notification":{"title":"Hi"},"targets":[{"vendor":"testvendor","token":"bad-1"}]}"#)
+                    "POST", "/v1/notifications",
+                    body: #"{"notification":{"title":"Hi"},"targets":[{"vendor":"testvendor","token":"bad-1"}]}"#)
                 #expect(refused.status == 422)
                 #expect(refused.json?.errorFields == ["targets[0].token"])
             }

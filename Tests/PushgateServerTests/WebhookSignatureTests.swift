@@ -71,8 +71,9 @@ struct WebhookSignatureTests {
             #expect(decision == .sent)
         }
         func delay(_ result: WebhookSender.AttemptResult, attempt: Int, random: Double) -> TimeInterval? {
-            guard case .retry(let at) = WebhookSender.decide(
-                result, attempt: attempt, now: now, configuration: configuration, random: random)
+            guard
+                case .retry(let at) = WebhookSender.decide(
+                    result, attempt: attempt, now: now, configuration: configuration, random: random)
             else { return nil }
             return (at.timeIntervalSince(now) * 1000).rounded() / 1000  // whole milliseconds, as scheduled
         }

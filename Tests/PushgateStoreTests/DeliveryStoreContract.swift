@@ -75,9 +75,12 @@ struct DeliveryStoreContract: Sendable {
 
     private func acceptThenReadBack(_ store: any DeliveryStore) async throws {
         let targets = [
-            Submission.Target(deliveryID: UUID(), device: DeviceTarget(vendor: .apns, token: StoreFixtures.token(1), environment: .sandbox)),
+            Submission.Target(
+                deliveryID: UUID(),
+                device: DeviceTarget(vendor: .apns, token: StoreFixtures.token(1), environment: .sandbox)),
             Submission.Target(deliveryID: UUID(), device: DeviceTarget(vendor: .huawei, token: "huawei-token-1")),
-            Submission.Target(deliveryID: UUID(), device: DeviceTarget(vendor: Vendor(rawValue: "future-vendor"), token: "t")),
+            Submission.Target(
+                deliveryID: UUID(), device: DeviceTarget(vendor: Vendor(rawValue: "future-vendor"), token: "t")),
         ]
         let submission = StoreFixtures.submission(targets: targets, acceptedAt: self.t0.addingTimeInterval(0.25))
         #expect(try await store.accept(submission) == .accepted)
@@ -117,8 +120,10 @@ struct DeliveryStoreContract: Sendable {
         // The same delivery id twice in one submission.
         let duplicate = UUID()
         let twice = StoreFixtures.submission(targets: [
-            Submission.Target(deliveryID: duplicate, device: DeviceTarget(vendor: .apns, token: StoreFixtures.token(1))),
-            Submission.Target(deliveryID: duplicate, device: DeviceTarget(vendor: .apns, token: StoreFixtures.token(2))),
+            Submission.Target(
+                deliveryID: duplicate, device: DeviceTarget(vendor: .apns, token: StoreFixtures.token(1))),
+            Submission.Target(
+                deliveryID: duplicate, device: DeviceTarget(vendor: .apns, token: StoreFixtures.token(2))),
         ])
         await #expect(throws: (any Error).self) { try await store.accept(twice) }
         #expect(try await store.notification(id: twice.notificationID, appID: "app-1") == nil)
@@ -138,7 +143,8 @@ struct DeliveryStoreContract: Sendable {
 
         let again = StoreFixtures.submission(key: "key-1", hash: "hash-A")
         #expect(try await store.accept(again) == .replay(responseBody: original.responseBody), "the stored bytes")
-        #expect(try await store.notification(id: again.notificationID, appID: "app-1") == nil, "a replay stores nothing")
+        #expect(
+            try await store.notification(id: again.notificationID, appID: "app-1") == nil, "a replay stores nothing")
 
         let other = StoreFixtures.submission(key: "key-1", hash: "hash-B")
         #expect(try await store.accept(other) == .keyReuseMismatch)
@@ -150,7 +156,9 @@ struct DeliveryStoreContract: Sendable {
     }
 
     private func concurrentAcceptsWithOneKey(_ store: any DeliveryStore) async throws {
-        let submissions = (0..<50).map { _ in StoreFixtures.submission(targetCount: 2, key: "same-key", hash: "same-hash") }
+        let submissions = (0..<50).map { _ in
+            StoreFixtures.submission(targetCount: 2, key: "same-key", hash: "same-hash")
+        }
         let results = try await self.acceptConcurrently(submissions, into: store)
 
         let accepted = results.indices.filter { results[$0] == .accepted }
@@ -191,7 +199,9 @@ struct DeliveryStoreContract: Sendable {
         }
     }
 
-    private func acceptConcurrently(_ submissions: [Submission], into store: any DeliveryStore) async throws -> [AcceptResult] {
+    private func acceptConcurrently(_ submissions: [Submission], into store: any DeliveryStore) async throws
+        -> [AcceptResult]
+    {
         try await withThrowingTaskGroup(of: (Int, AcceptResult).self) { group in
             for (index, submission) in submissions.enumerated() {
                 group.addTask { (index, try await store.accept(submission)) }
@@ -211,7 +221,8 @@ struct DeliveryStoreContract: Sendable {
         let middle = StoreFixtures.submission(acceptedAt: self.t0.addingTimeInterval(1))
         for submission in [late, early, middle] { #expect(try await store.accept(submission) == .accepted) }
 
-        let leased = try await store.leaseDue(limit: 10, owner: "d1", now: self.t0.addingTimeInterval(1.5), leaseDuration: .seconds(30))
+        let leased = try await store.leaseDue(
+            limit: 10, owner: "d1", now: self.t0.addingTimeInterval(1.5), leaseDuration: .seconds(30))
         #expect(leased.map(\.id) == early.targets.map(\.deliveryID) + middle.targets.map(\.deliveryID))
         let first = try #require(leased.first)
         #expect(first.notificationID == early.notificationID)
@@ -223,10 +234,12 @@ struct DeliveryStoreContract: Sendable {
         #expect(first.acceptedAt == early.acceptedAt)
         #expect(first.expiresAt == early.expiresAt)
 
-        let again = try await store.leaseDue(limit: 10, owner: "d2", now: self.t0.addingTimeInterval(1.5), leaseDuration: .seconds(30))
+        let again = try await store.leaseDue(
+            limit: 10, owner: "d2", now: self.t0.addingTimeInterval(1.5), leaseDuration: .seconds(30))
         #expect(again.isEmpty, "leased deliveries are not leased again while the lease holds")
 
-        let limited = try await store.leaseDue(limit: 1, owner: "d2", now: self.t0.addingTimeInterval(3), leaseDuration: .seconds(30))
+        let limited = try await store.leaseDue(
+            limit: 1, owner: "d2", now: self.t0.addingTimeInterval(3), leaseDuration: .seconds(30))
         #expect(limited.map(\.id) == late.targets.map(\.deliveryID))
     }
 
@@ -234,7 +247,8 @@ struct DeliveryStoreContract: Sendable {
         var expected: Set<UUID> = []
         for batch in 0..<20 {
             let submissions = (0..<10).map { index in
-                StoreFixtures.submission(targetCount: 10, acceptedAt: self.t0.addingTimeInterval(Double(batch * 10 + index) / 1000))
+                StoreFixtures.submission(
+                    targetCount: 10, acceptedAt: self.t0.addingTimeInterval(Double(batch * 10 + index) / 1000))
             }
             for submission in submissions { expected.formUnion(submission.targets.map(\.deliveryID)) }
             _ = try await self.acceptConcurrently(submissions, into: store)
@@ -247,7 +261,8 @@ struct DeliveryStoreContract: Sendable {
                 group.addTask {
                     var mine: [UUID] = []
                     while true {
-                        let leased = try await store.leaseDue(limit: 37, owner: "owner-\(owner)", now: now, leaseDuration: .seconds(300))
+                        let leased = try await store.leaseDue(
+                            limit: 37, owner: "owner-\(owner)", now: now, leaseDuration: .seconds(300))
                         if leased.isEmpty { return mine }
                         mine += leased.map(\.id)
                     }
@@ -268,12 +283,18 @@ struct DeliveryStoreContract: Sendable {
         _ = try await store.accept(submission)
         let id = submission.targets[0].deliveryID
 
-        #expect(try await store.leaseDue(limit: 5, owner: "A", now: self.t0, leaseDuration: .seconds(30)).map(\.id) == [id])
-        #expect(try await store.leaseDue(limit: 5, owner: "B", now: self.t0.addingTimeInterval(10), leaseDuration: .seconds(30)).isEmpty)
-        let takenOver = try await store.leaseDue(limit: 5, owner: "B", now: self.t0.addingTimeInterval(31), leaseDuration: .seconds(30))
+        #expect(
+            try await store.leaseDue(limit: 5, owner: "A", now: self.t0, leaseDuration: .seconds(30)).map(\.id) == [id])
+        #expect(
+            try await store.leaseDue(
+                limit: 5, owner: "B", now: self.t0.addingTimeInterval(10), leaseDuration: .seconds(30)
+            ).isEmpty)
+        let takenOver = try await store.leaseDue(
+            limit: 5, owner: "B", now: self.t0.addingTimeInterval(31), leaseDuration: .seconds(30))
         #expect(takenOver.map(\.id) == [id], "an expired lease makes the delivery due again")
 
-        let late = DeliveryUpdate(deliveryID: id, state: .delivered, lastOutcome: LastOutcome(kind: "delivered", at: self.t0))
+        let late = DeliveryUpdate(
+            deliveryID: id, state: .delivered, lastOutcome: LastOutcome(kind: "delivered", at: self.t0))
         #expect(try await store.record([late], owner: "A") == 0, "the first owner lost its lease")
         #expect(try await store.record([late], owner: "B") == 1)
         let stored = try await store.notification(id: submission.notificationID, appID: "app-1")
@@ -283,7 +304,9 @@ struct DeliveryStoreContract: Sendable {
 
     // MARK: Record
 
-    private func leaseOne(_ store: any DeliveryStore, owner: String = "d", at now: Date? = nil) async throws -> LeasedDelivery {
+    private func leaseOne(_ store: any DeliveryStore, owner: String = "d", at now: Date? = nil) async throws
+        -> LeasedDelivery
+    {
         let leased = try await store.leaseDue(limit: 1, owner: owner, now: now ?? self.t0, leaseDuration: .seconds(30))
         return try #require(leased.first)
     }
@@ -324,7 +347,10 @@ struct DeliveryStoreContract: Sendable {
             owner: "d"
         )
         #expect(applied == 1)
-        #expect(try await store.leaseDue(limit: 5, owner: "d", now: self.t0.addingTimeInterval(30), leaseDuration: .seconds(30)).isEmpty)
+        #expect(
+            try await store.leaseDue(
+                limit: 5, owner: "d", now: self.t0.addingTimeInterval(30), leaseDuration: .seconds(30)
+            ).isEmpty)
         #expect(try await store.nextDueDate() == retryAt)
 
         let retried = try await self.leaseOne(store, at: self.t0.addingTimeInterval(61))
@@ -339,7 +365,11 @@ struct DeliveryStoreContract: Sendable {
         let delivery = try await self.leaseOne(store)
         let outcome = LastOutcome(kind: "ambiguous", stage: FailureStage.awaitingResponse.rawValue, at: self.t0)
         _ = try await store.record(
-            [DeliveryUpdate(deliveryID: delivery.id, state: .queued, wasAmbiguous: true, nextAttemptAt: self.t0, lastOutcome: outcome)],
+            [
+                DeliveryUpdate(
+                    deliveryID: delivery.id, state: .queued, wasAmbiguous: true, nextAttemptAt: self.t0,
+                    lastOutcome: outcome)
+            ],
             owner: "d"
         )
         let retried = try await self.leaseOne(store, at: self.t0.addingTimeInterval(1))
@@ -361,8 +391,10 @@ struct DeliveryStoreContract: Sendable {
 
     private func invalidTokenFeed(_ store: any DeliveryStore) async throws {
         _ = try await store.accept(StoreFixtures.submission(app: "app-1", targetCount: 3))
-        _ = try await store.accept(StoreFixtures.submission(app: "app-2", targetCount: 1, acceptedAt: self.t0.addingTimeInterval(1)))
-        let leased = try await store.leaseDue(limit: 10, owner: "d", now: self.t0.addingTimeInterval(1), leaseDuration: .seconds(30))
+        _ = try await store.accept(
+            StoreFixtures.submission(app: "app-2", targetCount: 1, acceptedAt: self.t0.addingTimeInterval(1)))
+        let leased = try await store.leaseDue(
+            limit: 10, owner: "d", now: self.t0.addingTimeInterval(1), leaseDuration: .seconds(30))
         try #require(leased.count == 4)
 
         let since = self.t0.addingTimeInterval(-86_400)
@@ -370,7 +402,8 @@ struct DeliveryStoreContract: Sendable {
             DeliveryUpdate(
                 deliveryID: delivery.id,
                 state: .invalidToken,
-                lastOutcome: LastOutcome(kind: "invalid_token", vendorStatus: 410, vendorReason: "Unregistered", at: self.t0),
+                lastOutcome: LastOutcome(
+                    kind: "invalid_token", vendorStatus: 410, vendorReason: "Unregistered", at: self.t0),
                 invalidToken: InvalidTokenReport(
                     appID: delivery.appID, vendor: delivery.target.vendor, token: delivery.target.token,
                     reason: "Unregistered", since: since
@@ -386,7 +419,10 @@ struct DeliveryStoreContract: Sendable {
         #expect(all.count == 3)
         #expect(all.map(\.sequence) == all.map(\.sequence).sorted())
         #expect(Set(all.map(\.sequence)).count == 3)
-        #expect(all.allSatisfy { $0.report.appID == "app-1" && $0.report.reason == "Unregistered" && $0.report.since == since })
+        #expect(
+            all.allSatisfy {
+                $0.report.appID == "app-1" && $0.report.reason == "Unregistered" && $0.report.since == since
+            })
         #expect(Set(all.map(\.report.token)) == Set(leased.filter { $0.appID == "app-1" }.map(\.target.token)))
 
         let page1 = try await store.invalidTokens(appID: "app-1", after: 0, limit: 2)
@@ -404,28 +440,45 @@ struct DeliveryStoreContract: Sendable {
         let delivery = try await self.leaseOne(store)
         let bodies: [[UInt8]] = [Array(#"{"event":"delivered"}"#.utf8), Array(#"{"event":"second"}"#.utf8)]
         _ = try await store.record(
-            [DeliveryUpdate(deliveryID: delivery.id, state: .delivered, lastOutcome: LastOutcome(kind: "delivered", at: self.t0), webhookEvents: bodies)],
+            [
+                DeliveryUpdate(
+                    deliveryID: delivery.id, state: .delivered,
+                    lastOutcome: LastOutcome(kind: "delivered", at: self.t0), webhookEvents: bodies)
+            ],
             owner: "d"
         )
 
         let events = try await store.leaseWebhookEvents(limit: 10, now: self.t0, leaseDuration: .seconds(30))
         #expect(events.map(\.body) == bodies)
         #expect(events.allSatisfy { $0.appID == "app-7" && $0.attempts == 0 })
-        #expect(try await store.leaseWebhookEvents(limit: 10, now: self.t0.addingTimeInterval(10), leaseDuration: .seconds(30)).isEmpty)
+        #expect(
+            try await store.leaseWebhookEvents(
+                limit: 10, now: self.t0.addingTimeInterval(10), leaseDuration: .seconds(30)
+            ).isEmpty)
 
-        let first = try #require(events.first), second = try #require(events.last)
-        try await store.completeWebhookEvents(sent: [first.id], retry: [(id: second.id, nextAttemptAt: self.t0.addingTimeInterval(60))], failed: [])
-        #expect(try await store.leaseWebhookEvents(limit: 10, now: self.t0.addingTimeInterval(40), leaseDuration: .seconds(30)).isEmpty)
-        let retried = try await store.leaseWebhookEvents(limit: 10, now: self.t0.addingTimeInterval(61), leaseDuration: .seconds(30))
+        let first = try #require(events.first)
+        let second = try #require(events.last)
+        try await store.completeWebhookEvents(
+            sent: [first.id], retry: [(id: second.id, nextAttemptAt: self.t0.addingTimeInterval(60))], failed: [])
+        #expect(
+            try await store.leaseWebhookEvents(
+                limit: 10, now: self.t0.addingTimeInterval(40), leaseDuration: .seconds(30)
+            ).isEmpty)
+        let retried = try await store.leaseWebhookEvents(
+            limit: 10, now: self.t0.addingTimeInterval(61), leaseDuration: .seconds(30))
         #expect(retried.map(\.id) == [second.id])
         #expect(retried.first?.attempts == 1)
 
         // A lease that is never completed runs out and the event is due again.
-        let expired = try await store.leaseWebhookEvents(limit: 10, now: self.t0.addingTimeInterval(92), leaseDuration: .seconds(30))
+        let expired = try await store.leaseWebhookEvents(
+            limit: 10, now: self.t0.addingTimeInterval(92), leaseDuration: .seconds(30))
         #expect(expired.map(\.id) == [second.id])
 
         try await store.completeWebhookEvents(sent: [], retry: [], failed: [second.id])
-        #expect(try await store.leaseWebhookEvents(limit: 10, now: self.t0.addingTimeInterval(10_000), leaseDuration: .seconds(30)).isEmpty)
+        #expect(
+            try await store.leaseWebhookEvents(
+                limit: 10, now: self.t0.addingTimeInterval(10_000), leaseDuration: .seconds(30)
+            ).isEmpty)
     }
 
     // MARK: Release, cancel, gauges
@@ -437,7 +490,9 @@ struct DeliveryStoreContract: Sendable {
         try #require(leased.count == 2)
 
         try await store.release(deliveryIDs: leased.map(\.id), owner: "B")
-        #expect(try await store.leaseDue(limit: 10, owner: "B", now: self.t0, leaseDuration: .seconds(300)).isEmpty, "not B's lease")
+        #expect(
+            try await store.leaseDue(limit: 10, owner: "B", now: self.t0, leaseDuration: .seconds(300)).isEmpty,
+            "not B's lease")
 
         try await store.release(deliveryIDs: leased.map(\.id), owner: "A")
         let stored = try await store.notification(id: submission.notificationID, appID: "app-1")
@@ -455,24 +510,34 @@ struct DeliveryStoreContract: Sendable {
         let leased = try await store.leaseDue(limit: 2, owner: "d", now: self.t0, leaseDuration: .seconds(300))
         #expect(leased.map(\.id) == Array(ids.prefix(2)))
         _ = try await store.record(
-            [DeliveryUpdate(deliveryID: ids[0], state: .delivered, lastOutcome: LastOutcome(kind: "delivered", at: self.t0))],
+            [
+                DeliveryUpdate(
+                    deliveryID: ids[0], state: .delivered, lastOutcome: LastOutcome(kind: "delivered", at: self.t0))
+            ],
             owner: "d"
         )
 
         #expect(try await store.cancel(notificationID: submission.notificationID, appID: "app-2", now: self.t0) == nil)
         #expect(try await store.cancel(notificationID: UUID(), appID: "app-1", now: self.t0) == nil)
 
-        let cancelled = try #require(try await store.cancel(notificationID: submission.notificationID, appID: "app-1", now: self.t0))
+        let cancelled = try #require(
+            try await store.cancel(notificationID: submission.notificationID, appID: "app-1", now: self.t0))
         #expect(cancelled.deliveries.map(\.state) == [.delivered, .sending, .cancelled])
         #expect(cancelled.deliveries[2].nextAttemptAt == nil)
 
         // The leased one is left to its dispatcher, which can still record it.
         let applied = try await store.record(
-            [DeliveryUpdate(deliveryID: ids[1], state: .delivered, lastOutcome: LastOutcome(kind: "delivered", at: self.t0))],
+            [
+                DeliveryUpdate(
+                    deliveryID: ids[1], state: .delivered, lastOutcome: LastOutcome(kind: "delivered", at: self.t0))
+            ],
             owner: "d"
         )
         #expect(applied == 1)
-        #expect(try await store.leaseDue(limit: 10, owner: "d", now: self.t0.addingTimeInterval(3600), leaseDuration: .seconds(30)).isEmpty)
+        #expect(
+            try await store.leaseDue(
+                limit: 10, owner: "d", now: self.t0.addingTimeInterval(3600), leaseDuration: .seconds(30)
+            ).isEmpty)
         #expect(try await store.queueDepth() == 0)
     }
 
@@ -488,13 +553,18 @@ struct DeliveryStoreContract: Sendable {
         #expect(try await store.nextDueDate() == early.acceptedAt)
 
         // Leased deliveries still count in the depth; their lease expiry is a due date too.
-        let leased = try await store.leaseDue(limit: 2, owner: "d", now: self.t0.addingTimeInterval(6), leaseDuration: .seconds(1))
+        let leased = try await store.leaseDue(
+            limit: 2, owner: "d", now: self.t0.addingTimeInterval(6), leaseDuration: .seconds(1))
         #expect(leased.count == 2)
         #expect(try await store.queueDepth() == 5)
-        #expect(try await store.nextDueDate() == self.t0.addingTimeInterval(7), "the leases run out before `late` is due")
+        #expect(
+            try await store.nextDueDate() == self.t0.addingTimeInterval(7), "the leases run out before `late` is due")
 
         _ = try await store.record(
-            leased.map { DeliveryUpdate(deliveryID: $0.id, state: .delivered, lastOutcome: LastOutcome(kind: "delivered", at: self.t0)) },
+            leased.map {
+                DeliveryUpdate(
+                    deliveryID: $0.id, state: .delivered, lastOutcome: LastOutcome(kind: "delivered", at: self.t0))
+            },
             owner: "d"
         )
         #expect(try await store.queueDepth() == 3)

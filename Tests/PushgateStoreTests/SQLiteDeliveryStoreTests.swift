@@ -15,7 +15,8 @@ struct SQLiteDeliveryStoreTests {
     ) async throws -> SQLiteDeliveryStore {
         var configuration = SQLiteDeliveryStore.Configuration()
         configure(&configuration)
-        return try await SQLiteDeliveryStore.open(path: path, configuration: configuration, logger: StoreFixtures.logger)
+        return try await SQLiteDeliveryStore.open(
+            path: path, configuration: configuration, logger: StoreFixtures.logger)
     }
 
     @Test func createsTheFileAndItsFolders() async throws {
@@ -42,8 +43,11 @@ struct SQLiteDeliveryStoreTests {
                 let update = DeliveryUpdate(
                     deliveryID: leased[0].id,
                     state: .invalidToken,
-                    lastOutcome: LastOutcome(kind: "invalid_token", vendorStatus: 410, vendorReason: "Unregistered", at: self.t0),
-                    invalidToken: InvalidTokenReport(appID: "app-1", vendor: .apns, token: leased[0].target.token, reason: "Unregistered", since: nil)
+                    lastOutcome: LastOutcome(
+                        kind: "invalid_token", vendorStatus: 410, vendorReason: "Unregistered", at: self.t0),
+                    invalidToken: InvalidTokenReport(
+                        appID: "app-1", vendor: .apns, token: leased[0].target.token, reason: "Unregistered", since: nil
+                    )
                 )
                 #expect(try await store.record([update], owner: "d") == 1)
                 try await store.close()
@@ -54,9 +58,12 @@ struct SQLiteDeliveryStoreTests {
             #expect(stored.notification == submission.notification)
             #expect(stored.deliveries.map(\.state) == [.invalidToken, .sending, .queued])
             #expect(try await reopened.invalidTokens(appID: "app-1", after: 0, limit: 10).count == 1)
-            #expect(try await reopened.accept(StoreFixtures.submission(key: "k")) == .replay(responseBody: submission.responseBody))
+            #expect(
+                try await reopened.accept(StoreFixtures.submission(key: "k"))
+                    == .replay(responseBody: submission.responseBody))
             // The lease taken before the restart still holds until it runs out.
-            let afterExpiry = try await reopened.leaseDue(limit: 10, owner: "new", now: self.t0.addingTimeInterval(31), leaseDuration: .seconds(30))
+            let afterExpiry = try await reopened.leaseDue(
+                limit: 10, owner: "new", now: self.t0.addingTimeInterval(31), leaseDuration: .seconds(30))
             #expect(afterExpiry.map(\.id) == Array(submission.targets.map(\.deliveryID).suffix(2)))
             try await reopened.close()
         }
@@ -123,7 +130,9 @@ struct SQLiteDeliveryStoreTests {
     /// the others in the same transaction are stored.
     @Test func aConflictingSubmissionFailsAloneInItsBatch() async throws {
         try await TemporaryDirectory.with { directory in
-            let store = try await self.open(directory.path("queue.sqlite")) { $0.groupCommitMaxDelay = .milliseconds(50) }
+            let store = try await self.open(directory.path("queue.sqlite")) {
+                $0.groupCommitMaxDelay = .milliseconds(50)
+            }
             let existing = StoreFixtures.submission()
             _ = try await store.accept(existing)
 
@@ -265,9 +274,13 @@ struct SQLiteDeliveryStoreTests {
             let hexID = broken.notificationID.uuidString.replacingOccurrences(of: "-", with: "")
             try await store.executeOnWriter("UPDATE notifications SET body = '{not json' WHERE id = x'\(hexID)'")
 
-            let leased = try await store.leaseDue(limit: 10, owner: "d", now: self.t0.addingTimeInterval(5), leaseDuration: .seconds(30))
+            let leased = try await store.leaseDue(
+                limit: 10, owner: "d", now: self.t0.addingTimeInterval(5), leaseDuration: .seconds(30))
             #expect(leased.map(\.id) == good.targets.map(\.deliveryID))
-            #expect(try await store.leaseDue(limit: 10, owner: "d", now: self.t0.addingTimeInterval(20), leaseDuration: .seconds(30)).isEmpty)
+            #expect(
+                try await store.leaseDue(
+                    limit: 10, owner: "d", now: self.t0.addingTimeInterval(20), leaseDuration: .seconds(30)
+                ).isEmpty)
             #expect(try await store.queueDepth() == 1, "only the good delivery, still leased")
 
             await #expect {

@@ -43,7 +43,8 @@ package final class FakeAdapter: ProviderAdapter {
 
     package func validate(_ delivery: Delivery) -> DeliveryReport? {
         guard delivery.target.token.hasPrefix("bad") else { return nil }
-        return DeliveryReport(outcome: .invalidToken(reason: .malformedToken, since: nil), vendorReason: "MalformedToken")
+        return DeliveryReport(
+            outcome: .invalidToken(reason: .malformedToken, since: nil), vendorReason: "MalformedToken")
     }
 
     package func shutdown() async {
@@ -71,7 +72,8 @@ package final class FakeAdapter: ProviderAdapter {
                 vendorReason: "FakeQuota")
         }
         if token.hasPrefix("retry") {
-            return DeliveryReport(outcome: .retryable(after: nil, stage: nil), vendorStatus: 503, vendorReason: "FakeBusy")
+            return DeliveryReport(
+                outcome: .retryable(after: nil, stage: nil), vendorStatus: 503, vendorReason: "FakeBusy")
         }
         return DeliveryReport(outcome: .delivered, vendorStatus: 200)
     }

@@ -14,7 +14,8 @@ package final class FakeVendor: VendorRegistration {
         package var label: String
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case maxBatch = "max_batch", label
+            case maxBatch = "max_batch"
+            case label
         }
 
         package init(from decoder: any Decoder) throws {

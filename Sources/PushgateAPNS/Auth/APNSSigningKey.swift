@@ -14,7 +14,8 @@ package struct APNSSigningKey: Sendable, CustomStringConvertible {
     /// Ids are checked because they are written into the token's JSON as they are.
     package init(keyID: String, teamID: String, privateKey: P256.Signing.PrivateKey) throws {
         guard !keyID.isEmpty, keyID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
-            throw PushgateError.credentials("the APNs key id must be alphanumeric (10 characters from the developer portal)")
+            throw PushgateError.credentials(
+                "the APNs key id must be alphanumeric (10 characters from the developer portal)")
         }
         guard !teamID.isEmpty, teamID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
             throw PushgateError.credentials("the APNs team id must be alphanumeric (10 characters)")

@@ -178,13 +178,14 @@ final class APNSConnection: @unchecked Sendable {
             try sync.addHandler(NIOSSLClientHandler(context: proxySSLContext, serverHostname: serverHostname))
         }
         let established = channel.eventLoop.makePromise(of: Void.self)
-        try sync.addHandler(ProxyConnectHandler(
-            targetHost: self.settings.endpoint.host,
-            targetPort: self.settings.endpoint.port,
-            authorization: proxy.authorizationHeader,
-            onProxyTLSEstablished: { [self] in self.advanceStage(to: .proxyConnect) },
-            completion: established
-        ))
+        try sync.addHandler(
+            ProxyConnectHandler(
+                targetHost: self.settings.endpoint.host,
+                targetPort: self.settings.endpoint.port,
+                authorization: proxy.authorizationHeader,
+                onProxyTLSEstablished: { [self] in self.advanceStage(to: .proxyConnect) },
+                completion: established
+            ))
         established.futureResult.assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success:
@@ -220,10 +221,11 @@ final class APNSConnection: @unchecked Sendable {
 
     func tlsHandshakeCompleted(negotiatedProtocol: String?) {
         guard negotiatedProtocol == "h2" else {
-            self.failSetup(APNSTransportError(
-                stage: .alpn,
-                detail: "the server did not agree to HTTP/2 in ALPN (got \(negotiatedProtocol ?? "none"))"
-            ))
+            self.failSetup(
+                APNSTransportError(
+                    stage: .alpn,
+                    detail: "the server did not agree to HTTP/2 in ALPN (got \(negotiatedProtocol ?? "none"))"
+                ))
             return
         }
         self.advanceStage(to: .http2Setup)
@@ -260,8 +262,10 @@ final class APNSConnection: @unchecked Sendable {
         guard case .connecting = self.state else { return }
         self.logger.warning(
             "APNs connection failed",
-            metadata: ["apns.endpoint": "\(self.settings.endpoint)", "apns.stage": "\(error.stage.rawValue)",
-                "error": "\(error.detail)"]
+            metadata: [
+                "apns.endpoint": "\(self.settings.endpoint)", "apns.stage": "\(error.stage.rawValue)",
+                "error": "\(error.detail)",
+            ]
         )
         self.closeError = error
         self.state = .closed
@@ -283,9 +287,11 @@ final class APNSConnection: @unchecked Sendable {
             return APNSTransportError(stage: viaProxy ? .proxyTCP : .resolve, detail: "could not resolve \(error.host)")
         }
         if let error = error as? ChannelError, case .connectTimeout = error {
-            return APNSTransportError(stage: viaProxy ? .proxyTCP : .connect, detail: "TCP connect to \(what) timed out")
+            return APNSTransportError(
+                stage: viaProxy ? .proxyTCP : .connect, detail: "TCP connect to \(what) timed out")
         }
-        return APNSTransportError(stage: viaProxy ? .proxyTCP : .connect, detail: "TCP connect to \(what) failed: \(error)")
+        return APNSTransportError(
+            stage: viaProxy ? .proxyTCP : .connect, detail: "TCP connect to \(what) failed: \(error)")
     }
 
     static func isIPLiteral(_ host: String) -> Bool {
@@ -307,8 +313,10 @@ final class APNSConnection: @unchecked Sendable {
         self.eventLoop.assertInEventLoop()
         switch self.state {
         case .draining, .closed:
-            self.handOver(pending, failure: APNSTransportError(
-                stage: .queued, detail: "the connection closed before the request was sent"))
+            self.handOver(
+                pending,
+                failure: APNSTransportError(
+                    stage: .queued, detail: "the connection closed before the request was sent"))
             return
         case .idle, .connecting, .ready:
             break
@@ -351,7 +359,8 @@ final class APNSConnection: @unchecked Sendable {
         // Stream creation is deferred; if it fails before a handler exists, report here.
         created.futureResult.assumeIsolated().whenFailure { [self] error in
             guard !attached.value else { return }
-            self.streamFailed(pending, APNSTransportError(stage: .streamRefused, detail: "could not open a stream: \(error)"))
+            self.streamFailed(
+                pending, APNSTransportError(stage: .streamRefused, detail: "could not open a stream: \(error)"))
         }
     }
 
@@ -431,8 +440,10 @@ final class APNSConnection: @unchecked Sendable {
             }
             if rule.resendOnFreshConnection, !pending.resentForProviderToken {
                 pending.resentForProviderToken = true
-                self.handOver(pending, failure: APNSTransportError(
-                    stage: .queued, detail: "APNs rejected the request: \(response.reason?.rawValue ?? "")"),
+                self.handOver(
+                    pending,
+                    failure: APNSTransportError(
+                        stage: .queued, detail: "APNs rejected the request: \(response.reason?.rawValue ?? "")"),
                     countsAsResend: false)
                 return
             }
@@ -499,8 +510,9 @@ final class APNSConnection: @unchecked Sendable {
             stream.close(promise: nil)
         } else if case .connecting = self.state {
             // Waiting on a connection stuck in setup: its stage says where (proxy TLS, CONNECT, …).
-            pending.fail(APNSTransportError(
-                stage: self.connectStage, detail: "the connection was still being set up at the request timeout"))
+            pending.fail(
+                APNSTransportError(
+                    stage: self.connectStage, detail: "the connection was still being set up at the request timeout"))
         } else {
             pending.fail(APNSTransportError(stage: .queued, detail: "no free APNs stream before the request timeout"))
         }
@@ -534,8 +546,10 @@ final class APNSConnection: @unchecked Sendable {
     func goAwayReceived(lastStreamID: HTTP2StreamID, errorCode: HTTP2ErrorCode, debugText: String) {
         self.logger.info(
             "APNs sent GOAWAY",
-            metadata: ["apns.last_stream_id": "\(lastStreamID)", "apns.error_code": "\(errorCode)",
-                "apns.reason": "\(debugText)"]
+            metadata: [
+                "apns.last_stream_id": "\(lastStreamID)", "apns.error_code": "\(errorCode)",
+                "apns.reason": "\(debugText)",
+            ]
         )
         self.goAwayLastStreamID = lastStreamID
         self.beginDraining()
@@ -566,7 +580,8 @@ final class APNSConnection: @unchecked Sendable {
         case .closed:
             break  // `failSetup` already reported this connection.
         case .idle, .connecting:
-            let error = APNSTransportError(stage: self.connectStage, detail: "the server closed the connection during setup")
+            let error = APNSTransportError(
+                stage: self.connectStage, detail: "the server closed the connection during setup")
             self.pool.connectionFailedToConnect(self, error: error)
             while let pending = self.queue.popFirst() { pending.fail(error) }
         case .ready, .draining:
@@ -582,7 +597,8 @@ final class APNSConnection: @unchecked Sendable {
     private func handQueuedRequestsToPool(detail: String) {
         while let pending = self.queue.popFirst() {
             if pending.isCompleted { continue }
-            self.handOver(pending, failure: APNSTransportError(stage: .queued, detail: detail),
+            self.handOver(
+                pending, failure: APNSTransportError(stage: .queued, detail: detail),
                 countsAsResend: false)
         }
     }
@@ -591,7 +607,8 @@ final class APNSConnection: @unchecked Sendable {
     private func checkHealth() {
         guard case .ready = self.state, self.pingTimeout == nil else { return }
         guard NIODeadline.now() - self.lastActivity >= TimeAmount(self.settings.timeouts.pingInterval) else { return }
-        self.channel?.writeAndFlush(HTTP2Frame(streamID: .rootStream, payload: .ping(HTTP2PingData(), ack: false)), promise: nil)
+        self.channel?.writeAndFlush(
+            HTTP2Frame(streamID: .rootStream, payload: .ping(HTTP2PingData(), ack: false)), promise: nil)
         self.pingTimeout = self.eventLoop.scheduleTask(in: .init(self.settings.timeouts.pingTimeout)) { [self] in
             self.logger.warning("APNs connection did not answer a PING; closing it")
             self.channel?.close(promise: nil)

@@ -46,10 +46,11 @@ final class APNSConnectionPool: Sendable {
         self.eventLoops = loops
         self.backoffInitial = TimeAmount(pool.reconnectBackoffInitial)
         self.backoffMaximum = TimeAmount(pool.reconnectBackoffMaximum)
-        self.state = NIOLockedValueBox(State(
-            slots: Array(repeating: .empty, count: count),
-            backoffDelays: Array(repeating: .zero, count: count)
-        ))
+        self.state = NIOLockedValueBox(
+            State(
+                slots: Array(repeating: .empty, count: count),
+                backoffDelays: Array(repeating: .zero, count: count)
+            ))
     }
 
     /// Sends a request; the future fails only with `APNSTransportError`.
@@ -101,60 +102,61 @@ final class APNSConnectionPool: Sendable {
 
     private func pickConnection(excluding excluded: APNSConnection?) -> Result<APNSConnection, APNSTransportError> {
         let now = NIODeadline.now()
-        let (picked, created): (Result<APNSConnection, APNSTransportError>, APNSConnection?) = self.state.withLockedValue { state in
-            if state.isShutDown {
-                return (.failure(APNSTransportError(stage: .queued, detail: "the APNs adapter is shut down")), nil)
-            }
-            // A caller already on a connection's event loop (a completion callback sending the
-            // next request) stays there: no thread hop, the cheapest path in NIO-HTTP2-NOTES.md.
-            if excluded == nil {
-                for slot in state.slots {
-                    if case .active(let connection) = slot, connection.eventLoop.inEventLoop {
-                        return (.success(connection), nil)
+        let (picked, created): (Result<APNSConnection, APNSTransportError>, APNSConnection?) = self.state
+            .withLockedValue { state in
+                if state.isShutDown {
+                    return (.failure(APNSTransportError(stage: .queued, detail: "the APNs adapter is shut down")), nil)
+                }
+                // A caller already on a connection's event loop (a completion callback sending the
+                // next request) stays there: no thread hop, the cheapest path in NIO-HTTP2-NOTES.md.
+                if excluded == nil {
+                    for slot in state.slots {
+                        if case .active(let connection) = slot, connection.eventLoop.inEventLoop {
+                            return (.success(connection), nil)
+                        }
                     }
                 }
-            }
-            var earliestRetry: (until: NIODeadline, error: APNSTransportError)?
-            let count = state.slots.count
-            for offset in 0..<count {
-                let index = (state.next + offset) % count
-                switch state.slots[index] {
-                case .active(let connection) where connection !== excluded:
-                    state.next = (index + 1) % count
-                    return (.success(connection), nil)
-                case .active:
-                    continue
-                case .backoff(let until, let error) where until > now:
-                    if let earliest = earliestRetry, earliest.until <= until { continue }
-                    earliestRetry = (until, error)
-                    continue
-                case .empty, .backoff:
-                    let connection = APNSConnection(
-                        id: state.nextConnectionID,
-                        slot: index,
-                        eventLoop: self.eventLoops[index],
-                        settings: self.settings,
-                        pool: self
-                    )
-                    state.nextConnectionID += 1
-                    state.slots[index] = .active(connection)
-                    state.live[ObjectIdentifier(connection)] = connection
-                    state.next = (index + 1) % count
-                    return (.success(connection), connection)
+                var earliestRetry: (until: NIODeadline, error: APNSTransportError)?
+                let count = state.slots.count
+                for offset in 0..<count {
+                    let index = (state.next + offset) % count
+                    switch state.slots[index] {
+                    case .active(let connection) where connection !== excluded:
+                        state.next = (index + 1) % count
+                        return (.success(connection), nil)
+                    case .active:
+                        continue
+                    case .backoff(let until, let error) where until > now:
+                        if let earliest = earliestRetry, earliest.until <= until { continue }
+                        earliestRetry = (until, error)
+                        continue
+                    case .empty, .backoff:
+                        let connection = APNSConnection(
+                            id: state.nextConnectionID,
+                            slot: index,
+                            eventLoop: self.eventLoops[index],
+                            settings: self.settings,
+                            pool: self
+                        )
+                        state.nextConnectionID += 1
+                        state.slots[index] = .active(connection)
+                        state.live[ObjectIdentifier(connection)] = connection
+                        state.next = (index + 1) % count
+                        return (.success(connection), connection)
+                    }
                 }
+                if let earliestRetry {
+                    var error = earliestRetry.error
+                    let wait = earliestRetry.until - now
+                    error.retryAfter = .nanoseconds(wait.nanoseconds)
+                    return (.failure(error), nil)
+                }
+                // Only the excluded connection is usable: let it take the request again.
+                if let excluded, case .ready = excluded.state {
+                    return (.success(excluded), nil)
+                }
+                return (.failure(APNSTransportError(stage: .queued, detail: "no APNs connection available")), nil)
             }
-            if let earliestRetry {
-                var error = earliestRetry.error
-                let wait = earliestRetry.until - now
-                error.retryAfter = .nanoseconds(wait.nanoseconds)
-                return (.failure(error), nil)
-            }
-            // Only the excluded connection is usable: let it take the request again.
-            if let excluded, case .ready = excluded.state {
-                return (.success(excluded), nil)
-            }
-            return (.failure(APNSTransportError(stage: .queued, detail: "no APNs connection available")), nil)
-        }
         if let created {
             created.eventLoop.execute { created.start() }
         }
@@ -201,7 +203,8 @@ final class APNSConnectionPool: Sendable {
             guard !healthy, case .empty = state.slots[connection.slot] else { return }
             self.backOff(
                 slot: connection.slot,
-                error: APNSTransportError(stage: .connect, detail: "APNs closed the connection before accepting a push"),
+                error: APNSTransportError(
+                    stage: .connect, detail: "APNs closed the connection before accepting a push"),
                 state: &state
             )
         }

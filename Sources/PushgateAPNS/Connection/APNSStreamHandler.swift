@@ -119,7 +119,8 @@ final class APNSStreamHandler: ChannelInboundHandler {
             failure = APNSTransportError(stage: .streamRefused, detail: "APNs refused the stream")
         } else if !self.requestWritten {
             // The END_STREAM frame never left, so APNs cannot have a complete request.
-            failure = APNSTransportError(stage: .requestWrite, detail: "the stream closed before the request was written")
+            failure = APNSTransportError(
+                stage: .requestWrite, detail: "the stream closed before the request was written")
         } else {
             let why = self.resetCode.map { "APNs reset the stream (\($0))" } ?? "the stream closed without an answer"
             failure = APNSTransportError(stage: .awaitingResponse, requestWritten: true, detail: why)

@@ -15,7 +15,8 @@ struct APNSRequestBuilder: Sendable {
     }
 
     /// Builds the request. `rawPayload`, when given, is sent instead of the built payload.
-    func makeRequest(for delivery: Delivery, now: Date, rawPayload: ByteBuffer? = nil) throws(Rejection) -> APNSRequest {
+    func makeRequest(for delivery: Delivery, now: Date, rawPayload: ByteBuffer? = nil) throws(Rejection) -> APNSRequest
+    {
         let notification = delivery.notification
         let token = try Self.normalizedToken(delivery.target.token)
         let pushType = notification.pushType ?? Self.defaultPushType(for: notification)
@@ -92,7 +93,7 @@ struct APNSRequestBuilder: Sendable {
         let utf8 = token.utf8
         var hasUppercase = false
         let isHex = utf8.allSatisfy { byte in
-            if (byte >= 0x41 && byte <= 0x46) { hasUppercase = true }
+            if byte >= 0x41 && byte <= 0x46 { hasUppercase = true }
             return (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46)
         }
         guard isHex, utf8.count >= 32, utf8.count <= 200, utf8.count % 2 == 0 else {
@@ -103,7 +104,8 @@ struct APNSRequestBuilder: Sendable {
 
     /// A push with only `content-available` is a background push; everything else an alert.
     static func defaultPushType(for notification: Notification) -> Notification.PushType {
-        let visible = notification.title != nil || notification.body != nil || notification.subtitle != nil
+        let visible =
+            notification.title != nil || notification.body != nil || notification.subtitle != nil
             || notification.badge != nil || notification.sound != nil
         return notification.contentAvailable && !visible ? .background : .alert
     }

@@ -110,7 +110,9 @@ package enum APNSResponseClassifier {
         // Unknown reason (or none): decide by status.
         switch response.status {
         case 410:
-            return rule(.invalidToken(reason: OutcomeReason(response.reason?.rawValue ?? "Unregistered"), since: response.timestamp))
+            return rule(
+                .invalidToken(
+                    reason: OutcomeReason(response.reason?.rawValue ?? "Unregistered"), since: response.timestamp))
         case 429:
             return rule(.retryable(after: .seconds(60), stage: nil))
         case 500...599:

@@ -10,8 +10,10 @@ package struct ConfigDuration: Sendable, Decodable, Hashable, CustomStringConver
     package init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let parsed = DurationText.parse(text) else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath, debugDescription: "\"\(text)\" is not a duration: \(DurationText.hint)"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "\"\(text)\" is not a duration: \(DurationText.hint)"))
         }
         self.duration = parsed
     }

@@ -10,7 +10,8 @@ package struct RateLimitSettings: Sendable, Decodable, Hashable {
     package init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case perSecond = "per_second", concurrency
+        case perSecond = "per_second"
+        case concurrency
     }
 
     package init(from decoder: any Decoder) throws {
@@ -65,7 +66,9 @@ package struct RetrySettings: Sendable, Decodable, Hashable {
     package init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case maxAttempts = "max_attempts", initialBackoff = "initial_backoff", maxBackoff = "max_backoff"
+        case maxAttempts = "max_attempts"
+        case initialBackoff = "initial_backoff"
+        case maxBackoff = "max_backoff"
     }
 
     package init(from decoder: any Decoder) throws {
@@ -73,7 +76,8 @@ package struct RetrySettings: Sendable, Decodable, Hashable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = RetrySettings()
         self.maxAttempts = try container.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? defaults.maxAttempts
-        self.initialBackoff = try container.decodeIfPresent(ConfigDuration.self, forKey: .initialBackoff)
+        self.initialBackoff =
+            try container.decodeIfPresent(ConfigDuration.self, forKey: .initialBackoff)
             ?? defaults.initialBackoff
         self.maxBackoff = try container.decodeIfPresent(ConfigDuration.self, forKey: .maxBackoff) ?? defaults.maxBackoff
     }
@@ -84,7 +88,8 @@ package struct RetrySettings: Sendable, Decodable, Hashable {
         package var initialBackoff: ConfigDuration?
         package var maxBackoff: ConfigDuration?
 
-        package init(maxAttempts: Int? = nil, initialBackoff: ConfigDuration? = nil, maxBackoff: ConfigDuration? = nil) {
+        package init(maxAttempts: Int? = nil, initialBackoff: ConfigDuration? = nil, maxBackoff: ConfigDuration? = nil)
+        {
             self.maxAttempts = maxAttempts
             self.initialBackoff = initialBackoff
             self.maxBackoff = maxBackoff
@@ -110,7 +115,9 @@ package struct RetrySettings: Sendable, Decodable, Hashable {
 
     /// The policy the dispatcher applies.
     package var policy: RetryPolicy {
-        RetryPolicy(maxAttempts: self.maxAttempts, initialBackoff: self.initialBackoff.duration, maxBackoff: self.maxBackoff.duration)
+        RetryPolicy(
+            maxAttempts: self.maxAttempts, initialBackoff: self.initialBackoff.duration,
+            maxBackoff: self.maxBackoff.duration)
     }
 
     /// Value checks, each with its path.

@@ -13,7 +13,9 @@ package struct ProxySettings: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case url, password
-        case caFile = "ca_file", clientCertFile = "client_cert_file", clientKeyFile = "client_key_file"
+        case caFile = "ca_file"
+        case clientCertFile = "client_cert_file"
+        case clientKeyFile = "client_key_file"
     }
 
     package init(from decoder: any Decoder) throws {

@@ -4,7 +4,8 @@
 /// A `ProblemCollector` in the decoder's `userInfo` gathers problems so one run reports all of
 /// them; without one the first problem is thrown as a `DecodingError`.
 package enum StrictDecoding {
-    package static let collectorKey = CodingUserInfoKey(rawValue: "pushgate.configuration.problems")!  // a constant, valid key
+    // A constant, valid key: the force unwrap cannot fail.
+    package static let collectorKey = CodingUserInfoKey(rawValue: "pushgate.configuration.problems")!
 
     /// Gathers problems during one decode.
     // @unchecked: used from one thread only, by the synchronous decoder whose userInfo holds it.
@@ -26,7 +27,9 @@ package enum StrictDecoding {
     }
 
     /// Reports (or throws for) every key of the mapping at `decoder` that `Keys` does not know.
-    package static func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ decoder: any Decoder, known: Keys.Type) throws {
+    package static func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ decoder: any Decoder, known: Keys.Type)
+        throws
+    {
         try self.rejectUnknownKeys(decoder, known: Set(Keys.allCases.map(\.stringValue)))
     }
 
@@ -35,7 +38,8 @@ package enum StrictDecoding {
         let container = try decoder.container(keyedBy: AnyKey.self)
         let unknown = container.allKeys.map(\.stringValue).filter { !known.contains($0) }.sorted()
         for key in unknown {
-            try self.report(path: self.path(decoder.codingPath + [AnyKey(key)]), message: "unknown key", decoder: decoder)
+            try self.report(
+                path: self.path(decoder.codingPath + [AnyKey(key)]), message: "unknown key", decoder: decoder)
         }
     }
 

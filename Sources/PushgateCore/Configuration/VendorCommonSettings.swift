@@ -17,7 +17,8 @@ package struct VendorCommonSettings: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case endpoint, proxy, connections, retry
-        case caFile = "ca_file", rateLimit = "rate_limit"
+        case caFile = "ca_file"
+        case rateLimit = "rate_limit"
     }
 
     /// The common keys, as written in the file.

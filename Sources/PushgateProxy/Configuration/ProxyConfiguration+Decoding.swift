@@ -4,7 +4,9 @@ import PushgateYAML
 
 extension ProxyConfiguration: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case listeners, users, requireAuth = "require_auth", allow, limits, admin, log
+        case listeners, users
+        case requireAuth = "require_auth"
+        case allow, limits, admin, log
     }
 
     package init(from decoder: any Decoder) throws {
@@ -57,7 +59,9 @@ extension ProxyConfiguration.Listener: Decodable {
 
 extension ProxyConfiguration.TLS: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case certificateFile = "certificate_file", privateKeyFile = "private_key_file", clientCAFile = "client_ca_file"
+        case certificateFile = "certificate_file"
+        case privateKeyFile = "private_key_file"
+        case clientCAFile = "client_ca_file"
     }
 
     package init(from decoder: any Decoder) throws {
@@ -73,7 +77,8 @@ extension ProxyConfiguration.TLS: Decodable {
 
 extension ProxyConfiguration.User: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, passwordHash = "password_hash"
+        case name
+        case passwordHash = "password_hash"
     }
 
     package init(from decoder: any Decoder) throws {
@@ -88,9 +93,13 @@ extension ProxyConfiguration.User: Decodable {
 
 extension ProxyConfiguration.Limits: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case connectTimeout = "connect_timeout", idleTimeout = "idle_timeout", maxTunnels = "max_tunnels"
-        case maxTunnelsPerClient = "max_tunnels_per_client", maxHeaderBytes = "max_header_bytes"
-        case headerTimeout = "header_timeout", shutdownGrace = "shutdown_grace"
+        case connectTimeout = "connect_timeout"
+        case idleTimeout = "idle_timeout"
+        case maxTunnels = "max_tunnels"
+        case maxTunnelsPerClient = "max_tunnels_per_client"
+        case maxHeaderBytes = "max_header_bytes"
+        case headerTimeout = "header_timeout"
+        case shutdownGrace = "shutdown_grace"
     }
 
     package init(from decoder: any Decoder) throws {

@@ -56,9 +56,15 @@ struct JSONParser {
         case UInt8(ascii: "{"): return try self.parseObject(depth: depth + 1)
         case UInt8(ascii: "["): return try self.parseArray(depth: depth + 1)
         case UInt8(ascii: "\""): return .string(try self.parseString())
-        case UInt8(ascii: "t"): try self.expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try self.expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try self.expectLiteral("null"); return .null
+        case UInt8(ascii: "t"):
+            try self.expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try self.expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try self.expectLiteral("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try self.parseNumber()
         default: throw self.error("unexpected character")
         }
@@ -104,7 +110,9 @@ struct JSONParser {
             guard self.index < self.bytes.count else { throw self.error("unexpected end of input") }
             switch self.bytes[self.index] {
             case UInt8(ascii: ","): self.index += 1
-            case UInt8(ascii: "}"): self.index += 1; return .object(members)
+            case UInt8(ascii: "}"):
+                self.index += 1
+                return .object(members)
             default: throw self.error("expected ',' or '}' in an object")
             }
         }
@@ -126,7 +134,9 @@ struct JSONParser {
             guard self.index < self.bytes.count else { throw self.error("unexpected end of input") }
             switch self.bytes[self.index] {
             case UInt8(ascii: ","): self.index += 1
-            case UInt8(ascii: "]"): self.index += 1; return .array(elements)
+            case UInt8(ascii: "]"):
+                self.index += 1
+                return .array(elements)
             default: throw self.error("expected ',' or ']' in an array")
             }
         }

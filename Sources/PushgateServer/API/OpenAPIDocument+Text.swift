@@ -3,780 +3,780 @@
 // the two identical); edit both together.
 extension OpenAPIDocument {
     static let text = #"""
-openapi: 3.1.0
-info:
-  title: Pushgate REST API
-  version: "1.0.0"
-  summary: Self-hosted push gateway for APNs and the Chinese Android vendors.
-  description: |
-    A backend hands Pushgate notifications; Pushgate stores them durably (a `202` means the
-    notification and every delivery are committed), delivers each one to its vendor, and
-    reports per-device outcomes.
-
-    **Errors.** Every error is an RFC 9457 problem document (`application/problem+json`) with a
-    stable `type` URI under `https://pushgate.dev/problems/`. Validation problems list every
-    field at fault in `errors`, each named by its path in the request (`targets[3].token`,
-    `options.ttl`). A request that fails changes nothing.
-
-    **Problem types.**
-
-    | type | status | when |
-    |---|---|---|
-    | `https://pushgate.dev/problems/malformed-json` | 400 | the body is not valid UTF-8 JSON (duplicate keys included) |
-    | `https://pushgate.dev/problems/invalid-parameter` | 400 | a path or query parameter is malformed |
-    | `https://pushgate.dev/problems/invalid-idempotency-key` | 400 | `Idempotency-Key` is not 1–255 printable ASCII characters, or sent twice |
-    | `https://pushgate.dev/problems/unauthorized` | 401 | missing, malformed or unknown API key |
-    | `https://pushgate.dev/problems/not-found` | 404 | no such notification for this app, or no such route |
-    | `https://pushgate.dev/problems/idempotency-request-in-progress` | 409 | the first request with this `Idempotency-Key` is still being processed |
-    | `https://pushgate.dev/problems/request-too-large` | 413 | the body exceeds the configured `max_request_bytes` |
-    | `https://pushgate.dev/problems/validation-failed` | 422 | a field is missing, unknown, of the wrong type or refused by the target's vendor |
-    | `https://pushgate.dev/problems/too-many-targets` | 422 | more targets than allowed in one request (1000) |
-    | `https://pushgate.dev/problems/idempotency-key-reused` | 422 | the `Idempotency-Key` was used before with a different body |
-    | `https://pushgate.dev/problems/internal-error` | 500 | a bug; the request id in the document is in the logs |
-    | `https://pushgate.dev/problems/store-unavailable` | 503 | the store failed; nothing was changed, retry (with the same `Idempotency-Key`) |
-    | `https://pushgate.dev/problems/not-ready` | 503 | `/readyz`: the gateway cannot serve yet |
-
-    **Idempotency.** `POST /v1/notifications` honours the `Idempotency-Key` header
-    (draft-ietf-httpapi-idempotency-key-header). Keys are scoped per app and remembered for the
-    configured `idempotency_window` (24 hours by default). The request fingerprint is the
-    SHA-256 of the body bytes exactly as sent: a retry must send the same bytes.
-  license:
-    name: Apache-2.0
-    identifier: Apache-2.0
-servers:
-  - url: http://127.0.0.1:8080
-    description: The default listen address of `pushgate serve`.
-security:
-  - bearerAuth: []
-tags:
-  - name: notifications
-    description: Send notifications and follow their deliveries.
-  - name: invalid-tokens
-    description: Device tokens vendors reported dead.
-  - name: operations
-    description: Health, readiness, metrics and this document. No API key needed.
-
-paths:
-  /v1/notifications:
-    post:
-      tags: [notifications]
-      operationId: createNotification
-      summary: Accept a notification for up to 1000 devices.
-      description: |
-        Validates everything (fields, each target's vendor and token format, the payload size
-        each vendor allows) before storing. Nothing is stored unless the whole request is
-        valid. The `202` is sent only after the notification and one delivery per target are
-        committed. Deliveries are listed in the order of `targets`.
-      parameters:
-        - $ref: "#/components/parameters/IdempotencyKey"
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema:
-              $ref: "#/components/schemas/NotificationRequest"
-            example:
-              notification:
-                title: Your order shipped
-                body: It arrives on Thursday.
-                sound: default
-                data:
-                  order_id: "A-1042"
-              options:
-                priority: high
-                ttl: 3600
-                collapse_key: order-A-1042
-              targets:
-                - vendor: apns
-                  token: 3f2a9c6d1b8e4f7a0c5d2e9b6a3f8c1d4e7b0a9c2f5d8e1b4a7c0f3e6d9b2a5c
-                  environment: sandbox
-      responses:
-        "202":
+        openapi: 3.1.0
+        info:
+          title: Pushgate REST API
+          version: "1.0.0"
+          summary: Self-hosted push gateway for APNs and the Chinese Android vendors.
           description: |
-            Stored. With an `Idempotency-Key` seen before with the same body, the original
-            response, byte for byte, marked `Idempotent-Replayed: true`; nothing new is stored.
+            A backend hands Pushgate notifications; Pushgate stores them durably (a `202` means the
+            notification and every delivery are committed), delivers each one to its vendor, and
+            reports per-device outcomes.
+
+            **Errors.** Every error is an RFC 9457 problem document (`application/problem+json`) with a
+            stable `type` URI under `https://pushgate.dev/problems/`. Validation problems list every
+            field at fault in `errors`, each named by its path in the request (`targets[3].token`,
+            `options.ttl`). A request that fails changes nothing.
+
+            **Problem types.**
+
+            | type | status | when |
+            |---|---|---|
+            | `https://pushgate.dev/problems/malformed-json` | 400 | the body is not valid UTF-8 JSON (duplicate keys included) |
+            | `https://pushgate.dev/problems/invalid-parameter` | 400 | a path or query parameter is malformed |
+            | `https://pushgate.dev/problems/invalid-idempotency-key` | 400 | `Idempotency-Key` is not 1–255 printable ASCII characters, or sent twice |
+            | `https://pushgate.dev/problems/unauthorized` | 401 | missing, malformed or unknown API key |
+            | `https://pushgate.dev/problems/not-found` | 404 | no such notification for this app, or no such route |
+            | `https://pushgate.dev/problems/idempotency-request-in-progress` | 409 | the first request with this `Idempotency-Key` is still being processed |
+            | `https://pushgate.dev/problems/request-too-large` | 413 | the body exceeds the configured `max_request_bytes` |
+            | `https://pushgate.dev/problems/validation-failed` | 422 | a field is missing, unknown, of the wrong type or refused by the target's vendor |
+            | `https://pushgate.dev/problems/too-many-targets` | 422 | more targets than allowed in one request (1000) |
+            | `https://pushgate.dev/problems/idempotency-key-reused` | 422 | the `Idempotency-Key` was used before with a different body |
+            | `https://pushgate.dev/problems/internal-error` | 500 | a bug; the request id in the document is in the logs |
+            | `https://pushgate.dev/problems/store-unavailable` | 503 | the store failed; nothing was changed, retry (with the same `Idempotency-Key`) |
+            | `https://pushgate.dev/problems/not-ready` | 503 | `/readyz`: the gateway cannot serve yet |
+
+            **Idempotency.** `POST /v1/notifications` honours the `Idempotency-Key` header
+            (draft-ietf-httpapi-idempotency-key-header). Keys are scoped per app and remembered for the
+            configured `idempotency_window` (24 hours by default). The request fingerprint is the
+            SHA-256 of the body bytes exactly as sent: a retry must send the same bytes.
+          license:
+            name: Apache-2.0
+            identifier: Apache-2.0
+        servers:
+          - url: http://127.0.0.1:8080
+            description: The default listen address of `pushgate serve`.
+        security:
+          - bearerAuth: []
+        tags:
+          - name: notifications
+            description: Send notifications and follow their deliveries.
+          - name: invalid-tokens
+            description: Device tokens vendors reported dead.
+          - name: operations
+            description: Health, readiness, metrics and this document. No API key needed.
+
+        paths:
+          /v1/notifications:
+            post:
+              tags: [notifications]
+              operationId: createNotification
+              summary: Accept a notification for up to 1000 devices.
+              description: |
+                Validates everything (fields, each target's vendor and token format, the payload size
+                each vendor allows) before storing. Nothing is stored unless the whole request is
+                valid. The `202` is sent only after the notification and one delivery per target are
+                committed. Deliveries are listed in the order of `targets`.
+              parameters:
+                - $ref: "#/components/parameters/IdempotencyKey"
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      $ref: "#/components/schemas/NotificationRequest"
+                    example:
+                      notification:
+                        title: Your order shipped
+                        body: It arrives on Thursday.
+                        sound: default
+                        data:
+                          order_id: "A-1042"
+                      options:
+                        priority: high
+                        ttl: 3600
+                        collapse_key: order-A-1042
+                      targets:
+                        - vendor: apns
+                          token: 3f2a9c6d1b8e4f7a0c5d2e9b6a3f8c1d4e7b0a9c2f5d8e1b4a7c0f3e6d9b2a5c
+                          environment: sandbox
+              responses:
+                "202":
+                  description: |
+                    Stored. With an `Idempotency-Key` seen before with the same body, the original
+                    response, byte for byte, marked `Idempotent-Replayed: true`; nothing new is stored.
+                  headers:
+                    Location:
+                      $ref: "#/components/headers/Location"
+                    Idempotent-Replayed:
+                      $ref: "#/components/headers/IdempotentReplayed"
+                  content:
+                    application/json:
+                      schema:
+                        $ref: "#/components/schemas/Accepted"
+                "400":
+                  $ref: "#/components/responses/BadRequest"
+                "401":
+                  $ref: "#/components/responses/Unauthorized"
+                "409":
+                  $ref: "#/components/responses/IdempotencyRequestInProgress"
+                "413":
+                  $ref: "#/components/responses/RequestTooLarge"
+                "422":
+                  $ref: "#/components/responses/UnprocessableRequest"
+                "500":
+                  $ref: "#/components/responses/InternalError"
+                "503":
+                  $ref: "#/components/responses/StoreUnavailable"
+
+          /v1/notifications/{id}:
+            parameters:
+              - $ref: "#/components/parameters/NotificationID"
+            get:
+              tags: [notifications]
+              operationId: getNotification
+              summary: Where each delivery of a notification stands.
+              responses:
+                "200":
+                  description: The notification and its deliveries.
+                  content:
+                    application/json:
+                      schema:
+                        $ref: "#/components/schemas/NotificationStatus"
+                "400":
+                  $ref: "#/components/responses/InvalidParameter"
+                "401":
+                  $ref: "#/components/responses/Unauthorized"
+                "404":
+                  $ref: "#/components/responses/NotFound"
+                "500":
+                  $ref: "#/components/responses/InternalError"
+                "503":
+                  $ref: "#/components/responses/StoreUnavailable"
+            delete:
+              tags: [notifications]
+              operationId: cancelNotification
+              summary: Cancel the deliveries not sent yet.
+              description: |
+                Every delivery still `queued` becomes `cancelled`. Deliveries being sent or already
+                final are left as they are. Returns the notification afterwards. Cancelling twice is
+                harmless.
+              responses:
+                "200":
+                  description: The notification after cancelling.
+                  content:
+                    application/json:
+                      schema:
+                        $ref: "#/components/schemas/NotificationStatus"
+                "400":
+                  $ref: "#/components/responses/InvalidParameter"
+                "401":
+                  $ref: "#/components/responses/Unauthorized"
+                "404":
+                  $ref: "#/components/responses/NotFound"
+                "500":
+                  $ref: "#/components/responses/InternalError"
+                "503":
+                  $ref: "#/components/responses/StoreUnavailable"
+
+          /v1/invalid-tokens:
+            get:
+              tags: [invalid-tokens]
+              operationId: listInvalidTokens
+              summary: Device tokens vendors reported dead, oldest first.
+              description: |
+                A feed to clean the backend's device table: poll with `after` set to the previous
+                page's `next_cursor`. An empty page returns the `after` it was given as `next_cursor`.
+              parameters:
+                - name: after
+                  in: query
+                  required: false
+                  description: Return records with a cursor above this one (0 = from the start).
+                  schema:
+                    type: integer
+                    format: int64
+                    minimum: 0
+                    default: 0
+                - name: limit
+                  in: query
+                  required: false
+                  description: Most records in the page.
+                  schema:
+                    type: integer
+                    minimum: 1
+                    maximum: 1000
+                    default: 100
+              responses:
+                "200":
+                  description: One page of the feed.
+                  content:
+                    application/json:
+                      schema:
+                        $ref: "#/components/schemas/InvalidTokenFeed"
+                "400":
+                  $ref: "#/components/responses/InvalidParameter"
+                "401":
+                  $ref: "#/components/responses/Unauthorized"
+                "500":
+                  $ref: "#/components/responses/InternalError"
+                "503":
+                  $ref: "#/components/responses/StoreUnavailable"
+
+          /healthz:
+            get:
+              tags: [operations]
+              operationId: health
+              summary: Liveness — the process answers.
+              security: []
+              responses:
+                "200":
+                  description: Alive.
+                  content:
+                    application/json:
+                      schema:
+                        $ref: "#/components/schemas/Status"
+                      example:
+                        status: ok
+
+          /readyz:
+            get:
+              tags: [operations]
+              operationId: readiness
+              summary: Readiness — the store answers and adapters are configured.
+              security: []
+              responses:
+                "200":
+                  description: Ready to accept notifications.
+                  content:
+                    application/json:
+                      schema:
+                        $ref: "#/components/schemas/Status"
+                      example:
+                        status: ready
+                "503":
+                  description: Not ready; `problems` says why.
+                  headers:
+                    Retry-After:
+                      $ref: "#/components/headers/RetryAfter"
+                  content:
+                    application/problem+json:
+                      schema:
+                        $ref: "#/components/schemas/Problem"
+
+          /metrics:
+            get:
+              tags: [operations]
+              operationId: metrics
+              summary: Prometheus metrics (text exposition format 0.0.4).
+              security: []
+              responses:
+                "200":
+                  description: |
+                    Requests by route and status, deliveries by vendor and outcome class, queue depth,
+                    send latency, retries, ambiguous attempts and connections.
+                  content:
+                    text/plain:
+                      schema:
+                        type: string
+
+          /openapi.yaml:
+            get:
+              tags: [operations]
+              operationId: openAPIDocument
+              summary: This document.
+              security: []
+              responses:
+                "200":
+                  description: The OpenAPI 3.1 document.
+                  content:
+                    application/yaml:
+                      schema:
+                        type: string
+                "500":
+                  $ref: "#/components/responses/InternalError"
+
+        components:
+          securitySchemes:
+            bearerAuth:
+              type: http
+              scheme: bearer
+              description: |
+                An app's API key: `Authorization: Bearer <key>`. The configuration stores only its
+                SHA-256 (`pushgate hash-key`). Missing or unknown keys get `401` with
+                `WWW-Authenticate: Bearer`.
+
+          parameters:
+            IdempotencyKey:
+              name: Idempotency-Key
+              in: header
+              required: false
+              description: |
+                Makes retries safe. 1–255 printable ASCII characters, as a Structured Field string
+                (`"8e03978e-40d5-43e8-bc93-6894a57f9324"`) or bare. Scoped per app. Same key and same
+                body: the original `202` again with `Idempotent-Replayed: true`. Same key, different
+                body: `422 idempotency-key-reused`. Same key while the first request is still being
+                processed: `409 idempotency-request-in-progress`.
+              schema:
+                type: string
+                minLength: 1
+                maxLength: 257
+              example: '"8e03978e-40d5-43e8-bc93-6894a57f9324"'
+            NotificationID:
+              name: id
+              in: path
+              required: true
+              description: The notification id from the `202` response.
+              schema:
+                type: string
+                format: uuid
+
           headers:
             Location:
-              $ref: "#/components/headers/Location"
-            Idempotent-Replayed:
-              $ref: "#/components/headers/IdempotentReplayed"
-          content:
-            application/json:
+              description: The notification's status URL (`/v1/notifications/{id}`).
               schema:
-                $ref: "#/components/schemas/Accepted"
-        "400":
-          $ref: "#/components/responses/BadRequest"
-        "401":
-          $ref: "#/components/responses/Unauthorized"
-        "409":
-          $ref: "#/components/responses/IdempotencyRequestInProgress"
-        "413":
-          $ref: "#/components/responses/RequestTooLarge"
-        "422":
-          $ref: "#/components/responses/UnprocessableRequest"
-        "500":
-          $ref: "#/components/responses/InternalError"
-        "503":
-          $ref: "#/components/responses/StoreUnavailable"
-
-  /v1/notifications/{id}:
-    parameters:
-      - $ref: "#/components/parameters/NotificationID"
-    get:
-      tags: [notifications]
-      operationId: getNotification
-      summary: Where each delivery of a notification stands.
-      responses:
-        "200":
-          description: The notification and its deliveries.
-          content:
-            application/json:
+                type: string
+            IdempotentReplayed:
+              description: "`true` when this is the stored response of an earlier request with the same `Idempotency-Key`."
               schema:
-                $ref: "#/components/schemas/NotificationStatus"
-        "400":
-          $ref: "#/components/responses/InvalidParameter"
-        "401":
-          $ref: "#/components/responses/Unauthorized"
-        "404":
-          $ref: "#/components/responses/NotFound"
-        "500":
-          $ref: "#/components/responses/InternalError"
-        "503":
-          $ref: "#/components/responses/StoreUnavailable"
-    delete:
-      tags: [notifications]
-      operationId: cancelNotification
-      summary: Cancel the deliveries not sent yet.
-      description: |
-        Every delivery still `queued` becomes `cancelled`. Deliveries being sent or already
-        final are left as they are. Returns the notification afterwards. Cancelling twice is
-        harmless.
-      responses:
-        "200":
-          description: The notification after cancelling.
-          content:
-            application/json:
+                type: string
+                enum: ["true"]
+            RetryAfter:
+              description: Seconds to wait before retrying.
               schema:
-                $ref: "#/components/schemas/NotificationStatus"
-        "400":
-          $ref: "#/components/responses/InvalidParameter"
-        "401":
-          $ref: "#/components/responses/Unauthorized"
-        "404":
-          $ref: "#/components/responses/NotFound"
-        "500":
-          $ref: "#/components/responses/InternalError"
-        "503":
-          $ref: "#/components/responses/StoreUnavailable"
-
-  /v1/invalid-tokens:
-    get:
-      tags: [invalid-tokens]
-      operationId: listInvalidTokens
-      summary: Device tokens vendors reported dead, oldest first.
-      description: |
-        A feed to clean the backend's device table: poll with `after` set to the previous
-        page's `next_cursor`. An empty page returns the `after` it was given as `next_cursor`.
-      parameters:
-        - name: after
-          in: query
-          required: false
-          description: Return records with a cursor above this one (0 = from the start).
-          schema:
-            type: integer
-            format: int64
-            minimum: 0
-            default: 0
-        - name: limit
-          in: query
-          required: false
-          description: Most records in the page.
-          schema:
-            type: integer
-            minimum: 1
-            maximum: 1000
-            default: 100
-      responses:
-        "200":
-          description: One page of the feed.
-          content:
-            application/json:
-              schema:
-                $ref: "#/components/schemas/InvalidTokenFeed"
-        "400":
-          $ref: "#/components/responses/InvalidParameter"
-        "401":
-          $ref: "#/components/responses/Unauthorized"
-        "500":
-          $ref: "#/components/responses/InternalError"
-        "503":
-          $ref: "#/components/responses/StoreUnavailable"
-
-  /healthz:
-    get:
-      tags: [operations]
-      operationId: health
-      summary: Liveness — the process answers.
-      security: []
-      responses:
-        "200":
-          description: Alive.
-          content:
-            application/json:
-              schema:
-                $ref: "#/components/schemas/Status"
-              example:
-                status: ok
-
-  /readyz:
-    get:
-      tags: [operations]
-      operationId: readiness
-      summary: Readiness — the store answers and adapters are configured.
-      security: []
-      responses:
-        "200":
-          description: Ready to accept notifications.
-          content:
-            application/json:
-              schema:
-                $ref: "#/components/schemas/Status"
-              example:
-                status: ready
-        "503":
-          description: Not ready; `problems` says why.
-          headers:
-            Retry-After:
-              $ref: "#/components/headers/RetryAfter"
-          content:
-            application/problem+json:
-              schema:
-                $ref: "#/components/schemas/Problem"
-
-  /metrics:
-    get:
-      tags: [operations]
-      operationId: metrics
-      summary: Prometheus metrics (text exposition format 0.0.4).
-      security: []
-      responses:
-        "200":
-          description: |
-            Requests by route and status, deliveries by vendor and outcome class, queue depth,
-            send latency, retries, ambiguous attempts and connections.
-          content:
-            text/plain:
+                type: integer
+            WWWAuthenticate:
+              description: The authentication scheme to use (`Bearer`).
               schema:
                 type: string
 
-  /openapi.yaml:
-    get:
-      tags: [operations]
-      operationId: openAPIDocument
-      summary: This document.
-      security: []
-      responses:
-        "200":
-          description: The OpenAPI 3.1 document.
-          content:
-            application/yaml:
-              schema:
-                type: string
-        "500":
-          $ref: "#/components/responses/InternalError"
+          responses:
+            BadRequest:
+              description: "`malformed-json` or `invalid-idempotency-key`."
+              content:
+                application/problem+json:
+                  schema:
+                    $ref: "#/components/schemas/Problem"
+            InvalidParameter:
+              description: "`invalid-parameter`: a path or query parameter is malformed."
+              content:
+                application/problem+json:
+                  schema:
+                    $ref: "#/components/schemas/Problem"
+            Unauthorized:
+              description: "`unauthorized`: missing or unknown API key."
+              headers:
+                WWW-Authenticate:
+                  $ref: "#/components/headers/WWWAuthenticate"
+              content:
+                application/problem+json:
+                  schema:
+                    $ref: "#/components/schemas/Problem"
+            NotFound:
+              description: "`not-found`: no such notification for this app."
+              content:
+                application/problem+json:
+                  schema:
+                    $ref: "#/components/schemas/Problem"
+            IdempotencyRequestInProgress:
+              description: "`idempotency-request-in-progress`: retry once the first request has completed."
+              headers:
+                Retry-After:
+                  $ref: "#/components/headers/RetryAfter"
+              content:
+                application/problem+json:
+                  schema:
+                    $ref: "#/components/schemas/Problem"
+            RequestTooLarge:
+              description: "`request-too-large`: the body exceeds `max_request_bytes`."
+              content:
+                application/problem+json:
+                  schema:
+                    $ref: "#/components/schemas/Problem"
+            UnprocessableRequest:
+              description: "`validation-failed`, `too-many-targets` or `idempotency-key-reused`."
+              content:
+                application/problem+json:
+                  schema:
+                    $ref: "#/components/schemas/Problem"
+                  example:
+                    type: https://pushgate.dev/problems/validation-failed
+                    title: The request is not valid
+                    status: 422
+                    detail: "targets[3].token: not a valid apns device token (MalformedToken)"
+                    errors:
+                      - field: targets[3].token
+                        detail: not a valid apns device token (MalformedToken)
+                    request_id: 6c1f0d1e2a3b4c5d0000000000000001
+            InternalError:
+              description: "`internal-error`."
+              content:
+                application/problem+json:
+                  schema:
+                    $ref: "#/components/schemas/Problem"
+            StoreUnavailable:
+              description: "`store-unavailable`: nothing was changed; retry with the same `Idempotency-Key`."
+              headers:
+                Retry-After:
+                  $ref: "#/components/headers/RetryAfter"
+              content:
+                application/problem+json:
+                  schema:
+                    $ref: "#/components/schemas/Problem"
 
-components:
-  securitySchemes:
-    bearerAuth:
-      type: http
-      scheme: bearer
-      description: |
-        An app's API key: `Authorization: Bearer <key>`. The configuration stores only its
-        SHA-256 (`pushgate hash-key`). Missing or unknown keys get `401` with
-        `WWW-Authenticate: Bearer`.
+          schemas:
+            NotificationRequest:
+              type: object
+              additionalProperties: false
+              required: [notification, targets]
+              properties:
+                notification:
+                  $ref: "#/components/schemas/Notification"
+                options:
+                  $ref: "#/components/schemas/Options"
+                overrides:
+                  $ref: "#/components/schemas/Overrides"
+                targets:
+                  type: array
+                  minItems: 1
+                  maxItems: 1000
+                  items:
+                    $ref: "#/components/schemas/Target"
 
-  parameters:
-    IdempotencyKey:
-      name: Idempotency-Key
-      in: header
-      required: false
-      description: |
-        Makes retries safe. 1–255 printable ASCII characters, as a Structured Field string
-        (`"8e03978e-40d5-43e8-bc93-6894a57f9324"`) or bare. Scoped per app. Same key and same
-        body: the original `202` again with `Idempotent-Replayed: true`. Same key, different
-        body: `422 idempotency-key-reused`. Same key while the first request is still being
-        processed: `409 idempotency-request-in-progress`.
-      schema:
-        type: string
-        minLength: 1
-        maxLength: 257
-      example: '"8e03978e-40d5-43e8-bc93-6894a57f9324"'
-    NotificationID:
-      name: id
-      in: path
-      required: true
-      description: The notification id from the `202` response.
-      schema:
-        type: string
-        format: uuid
+            Notification:
+              type: object
+              description: What to show, in portable terms; each vendor's adapter maps it to its format.
+              additionalProperties: false
+              properties:
+                title:
+                  type: string
+                subtitle:
+                  type: string
+                body:
+                  type: string
+                badge:
+                  type: integer
+                  minimum: 0
+                sound:
+                  oneOf:
+                    - type: string
+                      minLength: 1
+                      description: A sound file name, or `default`.
+                    - $ref: "#/components/schemas/Sound"
+                data:
+                  type: object
+                  description: Custom keys delivered to the app next to the visible part (`aps` is reserved).
+                  additionalProperties: true
+                category:
+                  type: string
+                thread_id:
+                  type: string
+                mutable_content:
+                  type: boolean
+                  default: false
+                content_available:
+                  type: boolean
+                  default: false
+                  description: Wake the app in the background; alone it makes a background push.
+                interruption_level:
+                  type: string
+                  enum: [passive, active, time-sensitive, critical]
+                relevance_score:
+                  type: number
+                  minimum: 0
+                  maximum: 1
 
-  headers:
-    Location:
-      description: The notification's status URL (`/v1/notifications/{id}`).
-      schema:
-        type: string
-    IdempotentReplayed:
-      description: "`true` when this is the stored response of an earlier request with the same `Idempotency-Key`."
-      schema:
-        type: string
-        enum: ["true"]
-    RetryAfter:
-      description: Seconds to wait before retrying.
-      schema:
-        type: integer
-    WWWAuthenticate:
-      description: The authentication scheme to use (`Bearer`).
-      schema:
-        type: string
+            Sound:
+              type: object
+              additionalProperties: false
+              required: [name]
+              properties:
+                name:
+                  type: string
+                  minLength: 1
+                critical:
+                  type: boolean
+                  default: false
+                volume:
+                  type: number
+                  minimum: 0
+                  maximum: 1
 
-  responses:
-    BadRequest:
-      description: "`malformed-json` or `invalid-idempotency-key`."
-      content:
-        application/problem+json:
-          schema:
-            $ref: "#/components/schemas/Problem"
-    InvalidParameter:
-      description: "`invalid-parameter`: a path or query parameter is malformed."
-      content:
-        application/problem+json:
-          schema:
-            $ref: "#/components/schemas/Problem"
-    Unauthorized:
-      description: "`unauthorized`: missing or unknown API key."
-      headers:
-        WWW-Authenticate:
-          $ref: "#/components/headers/WWWAuthenticate"
-      content:
-        application/problem+json:
-          schema:
-            $ref: "#/components/schemas/Problem"
-    NotFound:
-      description: "`not-found`: no such notification for this app."
-      content:
-        application/problem+json:
-          schema:
-            $ref: "#/components/schemas/Problem"
-    IdempotencyRequestInProgress:
-      description: "`idempotency-request-in-progress`: retry once the first request has completed."
-      headers:
-        Retry-After:
-          $ref: "#/components/headers/RetryAfter"
-      content:
-        application/problem+json:
-          schema:
-            $ref: "#/components/schemas/Problem"
-    RequestTooLarge:
-      description: "`request-too-large`: the body exceeds `max_request_bytes`."
-      content:
-        application/problem+json:
-          schema:
-            $ref: "#/components/schemas/Problem"
-    UnprocessableRequest:
-      description: "`validation-failed`, `too-many-targets` or `idempotency-key-reused`."
-      content:
-        application/problem+json:
-          schema:
-            $ref: "#/components/schemas/Problem"
-          example:
-            type: https://pushgate.dev/problems/validation-failed
-            title: The request is not valid
-            status: 422
-            detail: "targets[3].token: not a valid apns device token (MalformedToken)"
-            errors:
-              - field: targets[3].token
-                detail: not a valid apns device token (MalformedToken)
-            request_id: 6c1f0d1e2a3b4c5d0000000000000001
-    InternalError:
-      description: "`internal-error`."
-      content:
-        application/problem+json:
-          schema:
-            $ref: "#/components/schemas/Problem"
-    StoreUnavailable:
-      description: "`store-unavailable`: nothing was changed; retry with the same `Idempotency-Key`."
-      headers:
-        Retry-After:
-          $ref: "#/components/headers/RetryAfter"
-      content:
-        application/problem+json:
-          schema:
-            $ref: "#/components/schemas/Problem"
+            Options:
+              type: object
+              additionalProperties: false
+              description: Give `ttl` or `expiration`, not both; without either the app's `default_ttl` applies.
+              properties:
+                priority:
+                  type: string
+                  enum: [high, normal, low]
+                  description: "`high` shows now (APNs 10), `normal` is power-aware (5), `low` never wakes the device (1)."
+                ttl:
+                  type: integer
+                  minimum: 0
+                  maximum: 31622400
+                  description: Seconds the vendor may keep trying from acceptance. `0` means now or never.
+                expiration:
+                  description: When the notification stops being worth delivering; must be in the future.
+                  oneOf:
+                    - type: string
+                      format: date-time
+                      description: RFC 3339.
+                    - type: integer
+                      minimum: 0
+                      description: Unix seconds.
+                collapse_key:
+                  type: string
+                  minLength: 1
+                  description: Notifications with the same key replace each other on the device (APNs at most 64 bytes).
+                push_type:
+                  type: string
+                  enum: [alert, background, location, voip, complication, fileprovider, mdm, liveactivity, pushtotalk, widgets, controls]
 
-  schemas:
-    NotificationRequest:
-      type: object
-      additionalProperties: false
-      required: [notification, targets]
-      properties:
-        notification:
-          $ref: "#/components/schemas/Notification"
-        options:
-          $ref: "#/components/schemas/Options"
-        overrides:
-          $ref: "#/components/schemas/Overrides"
-        targets:
-          type: array
-          minItems: 1
-          maxItems: 1000
-          items:
-            $ref: "#/components/schemas/Target"
+            Overrides:
+              type: object
+              additionalProperties: false
+              description: Raw per-vendor JSON merged over what the adapter builds (for APNs top-level keys, and `aps` key by key).
+              properties:
+                apns:
+                  type: object
+                huawei:
+                  type: object
+                xiaomi:
+                  type: object
+                vivo:
+                  type: object
+                fcm:
+                  type: object
+                oppo:
+                  type: object
+                honor:
+                  type: object
 
-    Notification:
-      type: object
-      description: What to show, in portable terms; each vendor's adapter maps it to its format.
-      additionalProperties: false
-      properties:
-        title:
-          type: string
-        subtitle:
-          type: string
-        body:
-          type: string
-        badge:
-          type: integer
-          minimum: 0
-        sound:
-          oneOf:
-            - type: string
-              minLength: 1
-              description: A sound file name, or `default`.
-            - $ref: "#/components/schemas/Sound"
-        data:
-          type: object
-          description: Custom keys delivered to the app next to the visible part (`aps` is reserved).
-          additionalProperties: true
-        category:
-          type: string
-        thread_id:
-          type: string
-        mutable_content:
-          type: boolean
-          default: false
-        content_available:
-          type: boolean
-          default: false
-          description: Wake the app in the background; alone it makes a background push.
-        interruption_level:
-          type: string
-          enum: [passive, active, time-sensitive, critical]
-        relevance_score:
-          type: number
-          minimum: 0
-          maximum: 1
+            Target:
+              type: object
+              additionalProperties: false
+              required: [vendor, token]
+              properties:
+                vendor:
+                  $ref: "#/components/schemas/Vendor"
+                token:
+                  type: string
+                  minLength: 1
+                  description: The vendor's device token (APNs hex).
+                environment:
+                  $ref: "#/components/schemas/Environment"
 
-    Sound:
-      type: object
-      additionalProperties: false
-      required: [name]
-      properties:
-        name:
-          type: string
-          minLength: 1
-        critical:
-          type: boolean
-          default: false
-        volume:
-          type: number
-          minimum: 0
-          maximum: 1
+            Vendor:
+              type: string
+              description: A vendor configured for the app.
+              examples: [apns, huawei, xiaomi, vivo]
 
-    Options:
-      type: object
-      additionalProperties: false
-      description: Give `ttl` or `expiration`, not both; without either the app's `default_ttl` applies.
-      properties:
-        priority:
-          type: string
-          enum: [high, normal, low]
-          description: "`high` shows now (APNs 10), `normal` is power-aware (5), `low` never wakes the device (1)."
-        ttl:
-          type: integer
-          minimum: 0
-          maximum: 31622400
-          description: Seconds the vendor may keep trying from acceptance. `0` means now or never.
-        expiration:
-          description: When the notification stops being worth delivering; must be in the future.
-          oneOf:
-            - type: string
-              format: date-time
-              description: RFC 3339.
-            - type: integer
-              minimum: 0
-              description: Unix seconds.
-        collapse_key:
-          type: string
-          minLength: 1
-          description: Notifications with the same key replace each other on the device (APNs at most 64 bytes).
-        push_type:
-          type: string
-          enum: [alert, background, location, voip, complication, fileprovider, mdm, liveactivity, pushtotalk, widgets, controls]
+            Environment:
+              type: string
+              enum: [production, sandbox]
+              default: production
+              description: Which of the vendor's environments issued the token (only APNs distinguishes them).
 
-    Overrides:
-      type: object
-      additionalProperties: false
-      description: Raw per-vendor JSON merged over what the adapter builds (for APNs top-level keys, and `aps` key by key).
-      properties:
-        apns:
-          type: object
-        huawei:
-          type: object
-        xiaomi:
-          type: object
-        vivo:
-          type: object
-        fcm:
-          type: object
-        oppo:
-          type: object
-        honor:
-          type: object
+            Accepted:
+              type: object
+              required: [id, status_url, deliveries]
+              properties:
+                id:
+                  type: string
+                  format: uuid
+                status_url:
+                  type: string
+                  description: "`/v1/notifications/{id}`"
+                deliveries:
+                  type: array
+                  description: One per target, in the order of `targets`.
+                  items:
+                    $ref: "#/components/schemas/AcceptedDelivery"
 
-    Target:
-      type: object
-      additionalProperties: false
-      required: [vendor, token]
-      properties:
-        vendor:
-          $ref: "#/components/schemas/Vendor"
-        token:
-          type: string
-          minLength: 1
-          description: The vendor's device token (APNs hex).
-        environment:
-          $ref: "#/components/schemas/Environment"
+            AcceptedDelivery:
+              type: object
+              required: [id, vendor, environment]
+              properties:
+                id:
+                  type: string
+                  format: uuid
+                  description: The delivery's stable identity (the APNs `apns-id`).
+                vendor:
+                  $ref: "#/components/schemas/Vendor"
+                environment:
+                  $ref: "#/components/schemas/Environment"
 
-    Vendor:
-      type: string
-      description: A vendor configured for the app.
-      examples: [apns, huawei, xiaomi, vivo]
+            NotificationStatus:
+              type: object
+              required: [id, accepted_at, expires_at, counts, deliveries]
+              properties:
+                id:
+                  type: string
+                  format: uuid
+                accepted_at:
+                  type: string
+                  format: date-time
+                expires_at:
+                  type: [string, "null"]
+                  format: date-time
+                counts:
+                  type: object
+                  description: Deliveries per state; states with none are left out.
+                  additionalProperties:
+                    type: integer
+                deliveries:
+                  type: array
+                  items:
+                    $ref: "#/components/schemas/DeliveryStatus"
 
-    Environment:
-      type: string
-      enum: [production, sandbox]
-      default: production
-      description: Which of the vendor's environments issued the token (only APNs distinguishes them).
+            DeliveryStatus:
+              type: object
+              required: [id, vendor, environment, token, state, attempts, ambiguous_attempts, next_attempt_at, updated_at, last_outcome]
+              properties:
+                id:
+                  type: string
+                  format: uuid
+                vendor:
+                  $ref: "#/components/schemas/Vendor"
+                environment:
+                  $ref: "#/components/schemas/Environment"
+                token:
+                  type: string
+                state:
+                  $ref: "#/components/schemas/DeliveryState"
+                attempts:
+                  type: integer
+                  minimum: 0
+                ambiguous_attempts:
+                  type: integer
+                  minimum: 0
+                  description: Attempts whose request may have reached the vendor without an answer.
+                next_attempt_at:
+                  type: [string, "null"]
+                  format: date-time
+                updated_at:
+                  type: string
+                  format: date-time
+                last_outcome:
+                  oneOf:
+                    - $ref: "#/components/schemas/LastOutcome"
+                    - type: "null"
 
-    Accepted:
-      type: object
-      required: [id, status_url, deliveries]
-      properties:
-        id:
-          type: string
-          format: uuid
-        status_url:
-          type: string
-          description: "`/v1/notifications/{id}`"
-        deliveries:
-          type: array
-          description: One per target, in the order of `targets`.
-          items:
-            $ref: "#/components/schemas/AcceptedDelivery"
+            DeliveryState:
+              type: string
+              enum: [queued, sending, delivered, failed, invalid_token, expired, cancelled, ambiguous]
+              description: |
+                `queued` waits for its first or next attempt; `sending` is being sent; `delivered`,
+                `failed`, `invalid_token`, `expired`, `cancelled` and `ambiguous` (attempts spent, the
+                last one without an answer) are final.
 
-    AcceptedDelivery:
-      type: object
-      required: [id, vendor, environment]
-      properties:
-        id:
-          type: string
-          format: uuid
-          description: The delivery's stable identity (the APNs `apns-id`).
-        vendor:
-          $ref: "#/components/schemas/Vendor"
-        environment:
-          $ref: "#/components/schemas/Environment"
+            LastOutcome:
+              type: object
+              required: [kind, vendor_status, vendor_reason, stage, at]
+              properties:
+                kind:
+                  type: string
+                  enum: [delivered, invalid_token, retryable, auth_refresh, quota_exhausted, permanent, ambiguous]
+                vendor_status:
+                  type: [integer, "null"]
+                  description: The vendor's HTTP status or result code.
+                vendor_reason:
+                  type: [string, "null"]
+                  description: The vendor's reason (`BadDeviceToken`, `Unregistered`, …).
+                stage:
+                  type: [string, "null"]
+                  description: Where a send failed before an answer (`connect`, `proxyConnect`, `awaitingResponse`, …).
+                at:
+                  type: string
+                  format: date-time
 
-    NotificationStatus:
-      type: object
-      required: [id, accepted_at, expires_at, counts, deliveries]
-      properties:
-        id:
-          type: string
-          format: uuid
-        accepted_at:
-          type: string
-          format: date-time
-        expires_at:
-          type: [string, "null"]
-          format: date-time
-        counts:
-          type: object
-          description: Deliveries per state; states with none are left out.
-          additionalProperties:
-            type: integer
-        deliveries:
-          type: array
-          items:
-            $ref: "#/components/schemas/DeliveryStatus"
+            InvalidTokenFeed:
+              type: object
+              required: [tokens, next_cursor]
+              properties:
+                tokens:
+                  type: array
+                  items:
+                    $ref: "#/components/schemas/InvalidToken"
+                next_cursor:
+                  type: integer
+                  format: int64
+                  description: Pass as `after` for the next page.
 
-    DeliveryStatus:
-      type: object
-      required: [id, vendor, environment, token, state, attempts, ambiguous_attempts, next_attempt_at, updated_at, last_outcome]
-      properties:
-        id:
-          type: string
-          format: uuid
-        vendor:
-          $ref: "#/components/schemas/Vendor"
-        environment:
-          $ref: "#/components/schemas/Environment"
-        token:
-          type: string
-        state:
-          $ref: "#/components/schemas/DeliveryState"
-        attempts:
-          type: integer
-          minimum: 0
-        ambiguous_attempts:
-          type: integer
-          minimum: 0
-          description: Attempts whose request may have reached the vendor without an answer.
-        next_attempt_at:
-          type: [string, "null"]
-          format: date-time
-        updated_at:
-          type: string
-          format: date-time
-        last_outcome:
-          oneOf:
-            - $ref: "#/components/schemas/LastOutcome"
-            - type: "null"
+            InvalidToken:
+              type: object
+              required: [cursor, vendor, token, reason, since, reported_at]
+              properties:
+                cursor:
+                  type: integer
+                  format: int64
+                vendor:
+                  $ref: "#/components/schemas/Vendor"
+                token:
+                  type: string
+                reason:
+                  type: string
+                  description: The vendor's reason (`Unregistered`, `BadDeviceToken`, …).
+                since:
+                  type: [string, "null"]
+                  format: date-time
+                  description: When the vendor last knew the token invalid, if it said.
+                reported_at:
+                  type: string
+                  format: date-time
 
-    DeliveryState:
-      type: string
-      enum: [queued, sending, delivered, failed, invalid_token, expired, cancelled, ambiguous]
-      description: |
-        `queued` waits for its first or next attempt; `sending` is being sent; `delivered`,
-        `failed`, `invalid_token`, `expired`, `cancelled` and `ambiguous` (attempts spent, the
-        last one without an answer) are final.
+            Status:
+              type: object
+              required: [status]
+              properties:
+                status:
+                  type: string
+                  enum: [ok, ready]
 
-    LastOutcome:
-      type: object
-      required: [kind, vendor_status, vendor_reason, stage, at]
-      properties:
-        kind:
-          type: string
-          enum: [delivered, invalid_token, retryable, auth_refresh, quota_exhausted, permanent, ambiguous]
-        vendor_status:
-          type: [integer, "null"]
-          description: The vendor's HTTP status or result code.
-        vendor_reason:
-          type: [string, "null"]
-          description: The vendor's reason (`BadDeviceToken`, `Unregistered`, …).
-        stage:
-          type: [string, "null"]
-          description: Where a send failed before an answer (`connect`, `proxyConnect`, `awaitingResponse`, …).
-        at:
-          type: string
-          format: date-time
+            Problem:
+              type: object
+              description: RFC 9457 problem details.
+              required: [type, title, status, detail]
+              properties:
+                type:
+                  type: string
+                  format: uri
+                  description: Stable; one of the types listed in the API description.
+                  enum:
+                    - https://pushgate.dev/problems/malformed-json
+                    - https://pushgate.dev/problems/invalid-parameter
+                    - https://pushgate.dev/problems/invalid-idempotency-key
+                    - https://pushgate.dev/problems/unauthorized
+                    - https://pushgate.dev/problems/not-found
+                    - https://pushgate.dev/problems/idempotency-request-in-progress
+                    - https://pushgate.dev/problems/request-too-large
+                    - https://pushgate.dev/problems/validation-failed
+                    - https://pushgate.dev/problems/too-many-targets
+                    - https://pushgate.dev/problems/idempotency-key-reused
+                    - https://pushgate.dev/problems/internal-error
+                    - https://pushgate.dev/problems/store-unavailable
+                    - https://pushgate.dev/problems/not-ready
+                title:
+                  type: string
+                  description: Fixed per type.
+                status:
+                  type: integer
+                detail:
+                  type: string
+                  description: This occurrence, for humans.
+                errors:
+                  type: array
+                  description: Each field at fault (validation and parameter problems).
+                  items:
+                    $ref: "#/components/schemas/FieldError"
+                problems:
+                  type: array
+                  description: "`not-ready`: what keeps the gateway from serving."
+                  items:
+                    type: string
+                request_id:
+                  type: string
+                  description: The id the gateway's logs carry for this request.
 
-    InvalidTokenFeed:
-      type: object
-      required: [tokens, next_cursor]
-      properties:
-        tokens:
-          type: array
-          items:
-            $ref: "#/components/schemas/InvalidToken"
-        next_cursor:
-          type: integer
-          format: int64
-          description: Pass as `after` for the next page.
+            FieldError:
+              type: object
+              required: [field, detail]
+              properties:
+                field:
+                  type: string
+                  description: The path of the field in the request (`targets[3].token`, `options.ttl`) or the parameter's name.
+                detail:
+                  type: string
 
-    InvalidToken:
-      type: object
-      required: [cursor, vendor, token, reason, since, reported_at]
-      properties:
-        cursor:
-          type: integer
-          format: int64
-        vendor:
-          $ref: "#/components/schemas/Vendor"
-        token:
-          type: string
-        reason:
-          type: string
-          description: The vendor's reason (`Unregistered`, `BadDeviceToken`, …).
-        since:
-          type: [string, "null"]
-          format: date-time
-          description: When the vendor last knew the token invalid, if it said.
-        reported_at:
-          type: string
-          format: date-time
-
-    Status:
-      type: object
-      required: [status]
-      properties:
-        status:
-          type: string
-          enum: [ok, ready]
-
-    Problem:
-      type: object
-      description: RFC 9457 problem details.
-      required: [type, title, status, detail]
-      properties:
-        type:
-          type: string
-          format: uri
-          description: Stable; one of the types listed in the API description.
-          enum:
-            - https://pushgate.dev/problems/malformed-json
-            - https://pushgate.dev/problems/invalid-parameter
-            - https://pushgate.dev/problems/invalid-idempotency-key
-            - https://pushgate.dev/problems/unauthorized
-            - https://pushgate.dev/problems/not-found
-            - https://pushgate.dev/problems/idempotency-request-in-progress
-            - https://pushgate.dev/problems/request-too-large
-            - https://pushgate.dev/problems/validation-failed
-            - https://pushgate.dev/problems/too-many-targets
-            - https://pushgate.dev/problems/idempotency-key-reused
-            - https://pushgate.dev/problems/internal-error
-            - https://pushgate.dev/problems/store-unavailable
-            - https://pushgate.dev/problems/not-ready
-        title:
-          type: string
-          description: Fixed per type.
-        status:
-          type: integer
-        detail:
-          type: string
-          description: This occurrence, for humans.
-        errors:
-          type: array
-          description: Each field at fault (validation and parameter problems).
-          items:
-            $ref: "#/components/schemas/FieldError"
-        problems:
-          type: array
-          description: "`not-ready`: what keeps the gateway from serving."
-          items:
-            type: string
-        request_id:
-          type: string
-          description: The id the gateway's logs carry for this request.
-
-    FieldError:
-      type: object
-      required: [field, detail]
-      properties:
-        field:
-          type: string
-          description: The path of the field in the request (`targets[3].token`, `options.ttl`) or the parameter's name.
-        detail:
-          type: string
-
-"""#
+        """#
 }

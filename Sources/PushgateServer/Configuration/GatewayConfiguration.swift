@@ -22,7 +22,8 @@ package struct GatewayConfiguration: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, store, dispatcher, proxies, apps
-        case idempotencyWindow = "idempotency_window", maxRequestBytes = "max_request_bytes"
+        case idempotencyWindow = "idempotency_window"
+        case maxRequestBytes = "max_request_bytes"
     }
 
     // Decoded by hand because synthesized decoding ignores property defaults: every key
@@ -33,9 +34,11 @@ package struct GatewayConfiguration: Sendable, Decodable {
         let defaults = GatewayConfiguration()
         self.listen = try container.decodeIfPresent(String.self, forKey: .listen) ?? defaults.listen
         self.store = try container.decodeIfPresent(String.self, forKey: .store) ?? defaults.store
-        self.idempotencyWindow = try container.decodeIfPresent(ConfigDuration.self, forKey: .idempotencyWindow)
+        self.idempotencyWindow =
+            try container.decodeIfPresent(ConfigDuration.self, forKey: .idempotencyWindow)
             ?? defaults.idempotencyWindow
-        self.maxRequestBytes = try container.decodeIfPresent(Int.self, forKey: .maxRequestBytes) ?? defaults.maxRequestBytes
+        self.maxRequestBytes =
+            try container.decodeIfPresent(Int.self, forKey: .maxRequestBytes) ?? defaults.maxRequestBytes
         self.dispatcher = try container.decodeIfPresent(Dispatcher.self, forKey: .dispatcher) ?? defaults.dispatcher
         self.proxies = try container.decodeIfPresent([String: ProxySettings].self, forKey: .proxies) ?? [:]
         self.apps = try container.decodeIfPresent([App].self, forKey: .apps) ?? []
@@ -55,7 +58,9 @@ package struct GatewayConfiguration: Sendable, Decodable {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case lease
-            case batchSize = "batch_size", maxInFlight = "max_in_flight", shutdownGrace = "shutdown_grace"
+            case batchSize = "batch_size"
+            case maxInFlight = "max_in_flight"
+            case shutdownGrace = "shutdown_grace"
         }
 
         package init(from decoder: any Decoder) throws {
@@ -65,7 +70,8 @@ package struct GatewayConfiguration: Sendable, Decodable {
             self.batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize) ?? defaults.batchSize
             self.lease = try container.decodeIfPresent(ConfigDuration.self, forKey: .lease) ?? defaults.lease
             self.maxInFlight = try container.decodeIfPresent(Int.self, forKey: .maxInFlight) ?? defaults.maxInFlight
-            self.shutdownGrace = try container.decodeIfPresent(ConfigDuration.self, forKey: .shutdownGrace)
+            self.shutdownGrace =
+                try container.decodeIfPresent(ConfigDuration.self, forKey: .shutdownGrace)
                 ?? defaults.shutdownGrace
         }
     }
@@ -100,9 +106,11 @@ package struct GatewayConfiguration: Sendable, Decodable {
             let container = try decoder.container(keyedBy: StrictDecoding.AnyKey.self)
             self.id = try container.decode(String.self, forKey: .init("id"))
             self.apiKeys = try container.decode([String].self, forKey: .init("api_keys"))
-            self.rateLimit = try container.decodeIfPresent(RateLimitSettings.self, forKey: .init("rate_limit")) ?? .init()
+            self.rateLimit =
+                try container.decodeIfPresent(RateLimitSettings.self, forKey: .init("rate_limit")) ?? .init()
             self.retry = try container.decodeIfPresent(RetrySettings.self, forKey: .init("retry")) ?? .init()
-            self.defaultTTL = try container.decodeIfPresent(ConfigDuration.self, forKey: .init("default_ttl"))
+            self.defaultTTL =
+                try container.decodeIfPresent(ConfigDuration.self, forKey: .init("default_ttl"))
                 ?? ConfigDuration(.seconds(86_400 * 7))
             self.webhook = try container.decodeIfPresent(Webhook.self, forKey: .init("webhook"))
             for vendor in registry.vendors {

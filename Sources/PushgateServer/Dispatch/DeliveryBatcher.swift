@@ -20,7 +20,8 @@ enum DeliveryBatcher {
         var order: [Key] = []
         var groups: [Key: [LeasedDelivery]] = [:]
         for delivery in leased {
-            let key = Key(notificationID: delivery.notificationID, lane: Lane(appID: delivery.appID, target: delivery.target))
+            let key = Key(
+                notificationID: delivery.notificationID, lane: Lane(appID: delivery.appID, target: delivery.target))
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(delivery)
         }

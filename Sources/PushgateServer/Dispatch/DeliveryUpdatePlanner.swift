@@ -69,7 +69,8 @@ struct DeliveryUpdatePlanner: Sendable {
             deliveryID: delivery.id,
             state: .expired,
             countsAttempt: false,
-            lastOutcome: LastOutcome(kind: "expired", vendorReason: "the TTL passed before the delivery could be sent", at: now)
+            lastOutcome: LastOutcome(
+                kind: "expired", vendorReason: "the TTL passed before the delivery could be sent", at: now)
         )
         if self.webhooks {
             update.webhookEvents = WebhookEvents.events(for: delivery, update: update, attempts: delivery.attempts)
@@ -79,7 +80,8 @@ struct DeliveryUpdatePlanner: Sendable {
 
     /// Held back (quota pause, shutdown): due again at `at`, no attempt counted.
     func postponed(_ delivery: LeasedDelivery, until at: Date) -> DeliveryUpdate {
-        DeliveryUpdate(deliveryID: delivery.id, state: .queued, countsAttempt: false, nextAttemptAt: at, lastOutcome: nil)
+        DeliveryUpdate(
+            deliveryID: delivery.id, state: .queued, countsAttempt: false, nextAttemptAt: at, lastOutcome: nil)
     }
 
     static func state(_ final: RetryPolicy.Final) -> DeliveryState {

@@ -88,9 +88,11 @@ package final class Dispatcher: Service, Sendable {
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
-        self.owner = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().lowercasedString.prefix(8))"
+        self.owner =
+            "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().lowercasedString.prefix(8))"
         self.gates = NIOLockedValueBox([:])
-        self.recorder = OutcomeRecorder(store: store, owner: self.owner, maxBatch: configuration.batchSize, logger: logger)
+        self.recorder = OutcomeRecorder(
+            store: store, owner: self.owner, maxBatch: configuration.batchSize, logger: logger)
     }
 
     package func run() async throws {
@@ -179,7 +181,8 @@ package final class Dispatcher: Service, Sendable {
     /// Until the next queued delivery is due, at most the polling interval.
     private func idleWait() async -> Duration {
         guard let next = try? await self.store.nextDueDate() else { return self.configuration.idlePoll }
-        let seconds = max(0.001, min(next.timeIntervalSince(self.clock.now()), self.configuration.idlePoll.timeInterval))
+        let seconds = max(
+            0.001, min(next.timeIntervalSince(self.clock.now()), self.configuration.idlePoll.timeInterval))
         return .milliseconds(Int64(seconds * 1000))
     }
 
@@ -237,7 +240,9 @@ package final class Dispatcher: Service, Sendable {
         }
         guard let adapter = self.router.adapter(app: lane.appID, vendor: lane.vendor) else {
             let report = DeliveryReport(outcome: .permanent(reason: .vendorNotConfigured))
-            for leased in self.start(sendable) { self.recorder.add(planner.plan(delivery: leased, report: report, now: now)) }
+            for leased in self.start(sendable) {
+                self.recorder.add(planner.plan(delivery: leased, report: report, now: now))
+            }
             return
         }
         // Cancelled while waiting for the gate (shutdown after the grace): `drain` gives them back unsent.
@@ -281,11 +286,13 @@ package final class Dispatcher: Service, Sendable {
             logger.error(
                 "adapter returned a different number of reports than deliveries",
                 metadata: ["push.reports": "\(reports.count)", "push.deliveries": "\(started.count)"])
-            reports = Array(repeating: DeliveryReport(outcome: .permanent(reason: .adapterReportMismatch)), count: started.count)
+            reports = Array(
+                repeating: DeliveryReport(outcome: .permanent(reason: .adapterReportMismatch)), count: started.count)
         }
         let finished = self.clock.now()
         for (leased, report) in zip(started, reports) {
-            self.record(report, for: leased, lane: lane, gate: gate, planner: planner, finished: finished, logger: logger)
+            self.record(
+                report, for: leased, lane: lane, gate: gate, planner: planner, finished: finished, logger: logger)
         }
     }
 
@@ -300,7 +307,8 @@ package final class Dispatcher: Service, Sendable {
     ) {
         self.metrics.attempt(lane: lane, outcome: report.outcome)
         if case .delivered = report.outcome {
-            self.metrics.acceptLatency.record(.milliseconds(Int64(finished.timeIntervalSince(leased.acceptedAt) * 1000)))
+            self.metrics.acceptLatency.record(
+                .milliseconds(Int64(finished.timeIntervalSince(leased.acceptedAt) * 1000)))
         }
         if case .quotaExhausted(let until) = report.outcome {
             if gate.pausedUntil(now: finished) == nil { self.metrics.lanePaused(lane: lane, reason: "quota") }
@@ -332,7 +340,8 @@ package final class Dispatcher: Service, Sendable {
             do {
                 try await self.store.release(deliveryIDs: unsent, owner: self.owner)
             } catch {
-                self.logger.error("could not release deliveries; their leases will expire", metadata: ["error": "\(error)"])
+                self.logger.error(
+                    "could not release deliveries; their leases will expire", metadata: ["error": "\(error)"])
             }
         }
         await self.recorder.flush()

@@ -56,7 +56,8 @@ final class OutcomeRecorder: Sendable {
             } catch {
                 // The leases will expire and the deliveries be sent again with the same
                 // identity: at-least-once, never lost.
-                self.logger.error("could not record outcomes", metadata: ["error": "\(error)", "push.count": "\(batch.count)"])
+                self.logger.error(
+                    "could not record outcomes", metadata: ["error": "\(error)", "push.count": "\(batch.count)"])
             }
         }
     }

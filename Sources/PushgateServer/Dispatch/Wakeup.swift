@@ -28,7 +28,9 @@ final class Wakeup: Sendable {
         if self.state.withLockedValue({ state in
             defer { state.pending = false }
             return state.pending
-        }) { return }
+        }) {
+            return
+        }
         let timer = Task { [self] in
             try? await Task.sleep(for: timeout)
             self.signal()

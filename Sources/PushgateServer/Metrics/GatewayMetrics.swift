@@ -8,17 +8,25 @@ package final class GatewayMetrics: Sendable {
 
     package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        self.queueDepth = registry.makeGauge(descriptor: Self.name("queue_depth", unit: "deliveries",
-            help: "Deliveries queued or being sent"))
+        self.queueDepth = registry.makeGauge(
+            descriptor: Self.name(
+                "queue_depth", unit: "deliveries",
+                help: "Deliveries queued or being sent"))
         self.sendLatency = registry.makeDurationHistogram(
-            descriptor: Self.name("send_duration", unit: "seconds", help: "Time from lease to vendor answer per attempt"),
-            buckets: [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-                .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(15)]
+            descriptor: Self.name(
+                "send_duration", unit: "seconds", help: "Time from lease to vendor answer per attempt"),
+            buckets: [
+                .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(15),
+            ]
         )
         self.acceptLatency = registry.makeDurationHistogram(
-            descriptor: Self.name("accept_to_vendor", unit: "seconds", help: "Time from 202 to the vendor's acceptance"),
-            buckets: [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-                .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5), .seconds(30), .seconds(300)]
+            descriptor: Self.name(
+                "accept_to_vendor", unit: "seconds", help: "Time from 202 to the vendor's acceptance"),
+            buckets: [
+                .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5), .seconds(30), .seconds(300),
+            ]
         )
     }
 
@@ -48,12 +56,14 @@ package final class GatewayMetrics: Sendable {
         switch outcome {
         case .ambiguous:
             self.registry.makeCounter(
-                descriptor: Self.name("ambiguous", unit: "total", help: "Attempts that may or may not have reached the vendor"),
+                descriptor: Self.name(
+                    "ambiguous", unit: "total", help: "Attempts that may or may not have reached the vendor"),
                 labels: laneLabels
             ).increment()
         case .retryable(_, let stage?) where stage.isProxyFailure:
             self.registry.makeCounter(
-                descriptor: Self.name("proxy_failures", unit: "total", help: "Attempts that failed on the way to a proxy"),
+                descriptor: Self.name(
+                    "proxy_failures", unit: "total", help: "Attempts that failed on the way to a proxy"),
                 labels: laneLabels + [("stage", stage.rawValue)]
             ).increment()
         default:
@@ -79,8 +89,11 @@ package final class GatewayMetrics: Sendable {
 
     /// `pushgate_accepted_total`: notifications stored and acknowledged.
     package func accepted(deliveries: Int) {
-        self.registry.makeCounter(descriptor: Self.name("accepted_deliveries", unit: "total",
-            help: "Deliveries accepted (stored before 202)")).increment(by: Int64(deliveries))
+        self.registry.makeCounter(
+            descriptor: Self.name(
+                "accepted_deliveries", unit: "total",
+                help: "Deliveries accepted (stored before 202)")
+        ).increment(by: Int64(deliveries))
     }
 
     /// The Prometheus text exposition.

@@ -7,7 +7,7 @@ import PushgateStore
 import ServiceLifecycle
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Sends the webhook outbox: the `invalid_token` and `delivery.final` events the dispatcher queued in the store (in

@@ -36,7 +36,8 @@ struct PreparedSubmission: Sendable {
         do {
             body = try NotificationBodyCoding.encode(submission.notification)
         } catch {
-            throw StoreError.invalidArgument("accept: notification \(submission.notificationID) does not encode: \(error)")
+            throw StoreError.invalidArgument(
+                "accept: notification \(submission.notificationID) does not encode: \(error)")
         }
         let notificationID = SQLiteData.uuid(submission.notificationID)
         let appID = SQLiteData.text(submission.appID)

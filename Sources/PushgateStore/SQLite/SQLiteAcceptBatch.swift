@@ -85,7 +85,8 @@ enum SQLiteAcceptBatch {
         } catch {
             await connection.rollbackQuietly(logger: logger)
             let failure = StoreError.wrapping(error, context: "accept: group commit of \(batch.count) submissions")
-            logger.error("group commit failed", metadata: [StoreLogKey.batchSize: "\(batch.count)", "error": "\(failure)"])
+            logger.error(
+                "group commit failed", metadata: [StoreLogKey.batchSize: "\(batch.count)", "error": "\(failure)"])
             for pending in batch { pending.continuation.resume(throwing: failure) }
             return Outcome(accepted: 0, deferred: [])
         }
@@ -193,7 +194,8 @@ enum SQLiteAcceptBatch {
             }
             for row in try await connection.rows(sql, binds, context: "accept: look up idempotency keys") {
                 let key = KeyID(appID: try row.string("app_id"), key: try row.string("key"))
-                stored[key] = StoredKey(requestHash: try row.string("request_hash"), response: try row.bytes("response"))
+                stored[key] = StoredKey(
+                    requestHash: try row.string("request_hash"), response: try row.bytes("response"))
             }
         }
         return stored

@@ -5,7 +5,8 @@ extension SQLiteDeliveryStore {
     /// The migration versions recorded in the file, in order.
     func appliedSchemaVersions() async throws -> [Int] {
         let rows = try await self.readers.withConnection("read schema versions") { connection in
-            try await connection.rows("SELECT version FROM schema_migrations ORDER BY version", context: "schema versions")
+            try await connection.rows(
+                "SELECT version FROM schema_migrations ORDER BY version", context: "schema versions")
         }
         return try rows.map { try $0.int("version") }
     }

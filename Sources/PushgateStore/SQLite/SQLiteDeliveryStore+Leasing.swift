@@ -110,7 +110,8 @@ extension SQLiteDeliveryStore {
                 unreadable.append((delivery.id, error))
                 continue
             case nil:
-                unreadable.append((delivery.id, StoreError.corrupt("notification \(delivery.notificationID) is missing")))
+                unreadable.append(
+                    (delivery.id, StoreError.corrupt("notification \(delivery.notificationID) is missing")))
                 continue
             }
             result.append(

@@ -65,12 +65,12 @@ extension SQLiteDeliveryStore {
                     try await connection.execute(
                         "WITH u (id, next_attempt_at) AS (VALUES "
                             + repeatElement("(?, ?)", count: chunk.count).joined(separator: ", ")
-                            + """
-                            )
-                            UPDATE webhook_events SET attempts = attempts + 1, next_attempt_at = u.next_attempt_at,
-                                leased_until = NULL
-                            FROM u WHERE webhook_events.id = u.id
-                            """,
+                                + """
+                                )
+                                UPDATE webhook_events SET attempts = attempts + 1, next_attempt_at = u.next_attempt_at,
+                                    leased_until = NULL
+                                FROM u WHERE webhook_events.id = u.id
+                                """,
                         chunk.flatMap { [SQLiteData.integer(SQLiteInt64($0.id)), .date($0.at)] },
                         context: "webhooks: schedule retries"
                     )

@@ -18,84 +18,86 @@ enum SQLiteSchema {
     }
 
     static let migrations: [Migration] = [
-        Migration(version: 1, statements: [
-            """
-            CREATE TABLE notifications (
-                id BLOB NOT NULL UNIQUE,
-                app_id TEXT NOT NULL,
-                body TEXT NOT NULL,
-                accepted_at INTEGER NOT NULL,
-                expires_at INTEGER
-            )
-            """,
-            // A rowid table: deliveries are appended in rowid order while their UUID index takes
-            // the random inserts. `state` is checked so that a typo can never park a delivery
-            // in a state no query looks at.
-            """
-            CREATE TABLE deliveries (
-                id BLOB NOT NULL UNIQUE,
-                notification_id BLOB NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
-                app_id TEXT NOT NULL,
-                vendor TEXT NOT NULL,
-                token TEXT NOT NULL,
-                environment TEXT NOT NULL,
-                state TEXT NOT NULL CHECK (state IN (
-                    'queued', 'sending', 'delivered', 'failed', 'invalid_token', 'expired', 'cancelled', 'ambiguous'
-                )),
-                attempts INTEGER NOT NULL DEFAULT 0,
-                ambiguous_attempts INTEGER NOT NULL DEFAULT 0,
-                next_attempt_at INTEGER,
-                leased_until INTEGER,
-                lease_owner TEXT,
-                last_kind TEXT,
-                last_status INTEGER,
-                last_reason TEXT,
-                last_stage TEXT,
-                last_at INTEGER,
-                updated_at INTEGER NOT NULL
-            )
-            """,
-            // Partial indexes hold only live rows, so they stay small however many finished
-            // deliveries pile up (STORE-NOTES: a full "due" index bloated 4x in one pass).
-            "CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE state = 'queued'",
-            "CREATE INDEX deliveries_lease_expiry ON deliveries (leased_until) WHERE state = 'sending'",
-            "CREATE INDEX deliveries_notification ON deliveries (notification_id)",
-            """
-            CREATE TABLE idempotency_keys (
-                app_id TEXT NOT NULL,
-                key TEXT NOT NULL,
-                request_hash TEXT NOT NULL,
-                response BLOB NOT NULL,
-                notification_id BLOB NOT NULL,
-                created_at INTEGER NOT NULL,
-                PRIMARY KEY (app_id, key)
-            )
-            """,
-            "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)",
-            """
-            CREATE TABLE invalid_tokens (
-                sequence INTEGER PRIMARY KEY AUTOINCREMENT,
-                app_id TEXT NOT NULL,
-                vendor TEXT NOT NULL,
-                token TEXT NOT NULL,
-                reason TEXT NOT NULL,
-                since INTEGER,
-                reported_at INTEGER NOT NULL
-            )
-            """,
-            "CREATE INDEX invalid_tokens_feed ON invalid_tokens (app_id, sequence)",
-            """
-            CREATE TABLE webhook_events (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                app_id TEXT NOT NULL,
-                body BLOB NOT NULL,
-                attempts INTEGER NOT NULL DEFAULT 0,
-                next_attempt_at INTEGER NOT NULL,
-                leased_until INTEGER
-            )
-            """,
-            "CREATE INDEX webhook_events_due ON webhook_events (next_attempt_at)",
-        ]),
+        Migration(
+            version: 1,
+            statements: [
+                """
+                CREATE TABLE notifications (
+                    id BLOB NOT NULL UNIQUE,
+                    app_id TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    accepted_at INTEGER NOT NULL,
+                    expires_at INTEGER
+                )
+                """,
+                // A rowid table: deliveries are appended in rowid order while their UUID index takes
+                // the random inserts. `state` is checked so that a typo can never park a delivery
+                // in a state no query looks at.
+                """
+                CREATE TABLE deliveries (
+                    id BLOB NOT NULL UNIQUE,
+                    notification_id BLOB NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
+                    app_id TEXT NOT NULL,
+                    vendor TEXT NOT NULL,
+                    token TEXT NOT NULL,
+                    environment TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN (
+                        'queued', 'sending', 'delivered', 'failed', 'invalid_token', 'expired', 'cancelled', 'ambiguous'
+                    )),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    ambiguous_attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER,
+                    leased_until INTEGER,
+                    lease_owner TEXT,
+                    last_kind TEXT,
+                    last_status INTEGER,
+                    last_reason TEXT,
+                    last_stage TEXT,
+                    last_at INTEGER,
+                    updated_at INTEGER NOT NULL
+                )
+                """,
+                // Partial indexes hold only live rows, so they stay small however many finished
+                // deliveries pile up (STORE-NOTES: a full "due" index bloated 4x in one pass).
+                "CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE state = 'queued'",
+                "CREATE INDEX deliveries_lease_expiry ON deliveries (leased_until) WHERE state = 'sending'",
+                "CREATE INDEX deliveries_notification ON deliveries (notification_id)",
+                """
+                CREATE TABLE idempotency_keys (
+                    app_id TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    request_hash TEXT NOT NULL,
+                    response BLOB NOT NULL,
+                    notification_id BLOB NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (app_id, key)
+                )
+                """,
+                "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)",
+                """
+                CREATE TABLE invalid_tokens (
+                    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                    app_id TEXT NOT NULL,
+                    vendor TEXT NOT NULL,
+                    token TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    since INTEGER,
+                    reported_at INTEGER NOT NULL
+                )
+                """,
+                "CREATE INDEX invalid_tokens_feed ON invalid_tokens (app_id, sequence)",
+                """
+                CREATE TABLE webhook_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    app_id TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER NOT NULL,
+                    leased_until INTEGER
+                )
+                """,
+                "CREATE INDEX webhook_events_due ON webhook_events (next_attempt_at)",
+            ])
     ]
 
     static var currentVersion: Int { migrations.last?.version ?? 0 }

@@ -115,7 +115,8 @@ package enum SQLiteStoreBenchmark {
                             DeliveryUpdate(
                                 deliveryID: delivery.id,
                                 state: .delivered,
-                                lastOutcome: LastOutcome(kind: DeliveryOutcome.Kind.delivered.rawValue, vendorStatus: 200, at: now)
+                                lastOutcome: LastOutcome(
+                                    kind: DeliveryOutcome.Kind.delivered.rawValue, vendorStatus: 200, at: now)
                             )
                         }
                         count += try await store.record(updates, owner: owner)

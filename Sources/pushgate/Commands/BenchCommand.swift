@@ -81,7 +81,10 @@ struct BenchAPNSCommand: AsyncParsableCommand {
         progress.cancel()
         await adapter.shutdown()
         try? await group.shutdownGracefully()
-        print(run.summary(wallSeconds: wall, cpuSeconds: cpu, connections: self.connection.connections, concurrency: self.concurrency))
+        print(
+            run.summary(
+                wallSeconds: wall, cpuSeconds: cpu, connections: self.connection.connections,
+                concurrency: self.concurrency))
         if run.errors.load(ordering: .relaxed) > 0 { throw ExitCode(4) }
     }
 }
@@ -199,13 +202,12 @@ enum ProcessCPU {
     static func seconds() -> Double {
         var usage = rusage()
         #if os(Linux)
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         #else
-        getrusage(RUSAGE_SELF, &usage)
+            getrusage(RUSAGE_SELF, &usage)
         #endif
         let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
         let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
         return user + system
     }
 }
-

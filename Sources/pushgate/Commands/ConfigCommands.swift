@@ -13,7 +13,9 @@ struct CheckConfigCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let configuration = try ConfigurationLoader.load(path: self.file, registry: StandardVendors.registry)
-            print("ok: \(configuration.apps.count) app(s), listening on \(configuration.listen), store \(configuration.store)")
+            print(
+                "ok: \(configuration.apps.count) app(s), listening on \(configuration.listen), store \(configuration.store)"
+            )
         } catch let problems as ConfigurationLoader.Problems {
             for problem in problems.problems { print("\(self.file): \(problem)") }
             throw ExitCode(1)

@@ -44,7 +44,8 @@ struct ServeCommand: AsyncParsableCommand {
             services.append(environment.simulator)
         } else {
             do {
-                configuration = try ConfigurationLoader.load(path: self.config ?? "", registry: StandardVendors.registry)
+                configuration = try ConfigurationLoader.load(
+                    path: self.config ?? "", registry: StandardVendors.registry)
             } catch {
                 throw CLIError("\(self.config ?? ""): \(error)")
             }
@@ -92,7 +93,9 @@ struct DemoEnvironment {
     let apiKey: String
 
     static func start(dataDirectory: String?, logger: Logger) async throws -> DemoEnvironment {
-        let directory = dataDirectory ?? FileManager.default.temporaryDirectory
+        let directory =
+            dataDirectory
+            ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("pushgate-demo-\(UUID().lowercasedString.prefix(8))").path
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -102,7 +105,8 @@ struct DemoEnvironment {
         // The demo key persists with --data-dir so curl lines keep working across restarts.
         let keyFile = (directory as NSString).appendingPathComponent("demo-api-key")
         let apiKey: String
-        if let saved = try? String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+        if let saved = try? String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines),
             !saved.isEmpty
         {
             apiKey = saved
@@ -138,7 +142,8 @@ struct DemoEnvironment {
                 vendors: [VendorBlock(vendor: .apns, common: apnsCommon, settings: apns)])
         ]
         logger.info(
-            "demo data", metadata: ["demo.data_dir": "\(directory)", "demo.apns_simulator": "\(apnsCommon.endpoint ?? "")"])
+            "demo data",
+            metadata: ["demo.data_dir": "\(directory)", "demo.apns_simulator": "\(apnsCommon.endpoint ?? "")"])
         return DemoEnvironment(simulator: simulator, configuration: configuration, apiKey: apiKey)
     }
 

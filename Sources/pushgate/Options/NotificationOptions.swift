@@ -20,7 +20,8 @@ struct NotificationOptions: ParsableArguments {
 
     @Option(
         name: .customLong("push-type"),
-        help: "alert, background, location, voip, complication, fileprovider, mdm, liveactivity, pushtotalk, widgets, controls."
+        help:
+            "alert, background, location, voip, complication, fileprovider, mdm, liveactivity, pushtotalk, widgets, controls."
     )
     var pushType: String?
 

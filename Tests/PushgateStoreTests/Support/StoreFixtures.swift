@@ -41,7 +41,9 @@ enum StoreFixtures {
     }
 
     static func targets(_ count: Int, vendor: Vendor = .apns) -> [Submission.Target] {
-        (0..<count).map { Submission.Target(deliveryID: UUID(), device: DeviceTarget(vendor: vendor, token: token($0))) }
+        (0..<count).map {
+            Submission.Target(deliveryID: UUID(), device: DeviceTarget(vendor: vendor, token: token($0)))
+        }
     }
 
     static func submission(

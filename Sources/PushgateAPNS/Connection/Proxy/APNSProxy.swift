@@ -26,7 +26,9 @@ package struct APNSProxy: Sendable, CustomStringConvertible {
     /// Parses `http://[user:password@]host:port` or `https://…`. The default port is 3128 for
     /// http and 443 for https.
     package init(url text: String, password overridePassword: String? = nil) throws {
-        guard let components = URLComponents(string: text), let scheme = components.scheme.flatMap(Scheme.init(rawValue:)) else {
+        guard let components = URLComponents(string: text),
+            let scheme = components.scheme.flatMap(Scheme.init(rawValue:))
+        else {
             throw PushgateError.invalidInput("proxy URL must start with http:// or https://")
         }
         guard let host = components.host, !host.isEmpty else {
