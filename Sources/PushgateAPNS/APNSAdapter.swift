@@ -10,6 +10,9 @@ package final class APNSAdapter: ProviderAdapter {
     package let vendor = Vendor.apns
     /// APNs takes one device per request; HTTP/2 multiplexing does what batches do elsewhere.
     package let maxBatchSize = 1
+
+    /// The request deadline counts from submission, queueing and transparent resends included.
+    package var longestSend: Duration { self.configuration.timeouts.request }
     package let configuration: APNSConfiguration
     /// When true, `BadDeviceToken` means the token is dead. Off by default because APNs also
     /// answers it for a token of the other environment (VENDORS.md A4); then the outcome is

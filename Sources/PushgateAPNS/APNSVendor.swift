@@ -75,6 +75,8 @@ package struct APNSVendor: VendorRegistration {
             configuration.additionalTrustRootsPEM = try ConfigurationFileReading.read(caFile, path: "\(path).ca_file")
         }
         configuration.pool.connections = context.common.connections ?? Settings.defaultConnections
+        if let connect = context.common.connectTimeout { configuration.timeouts.connect = connect.duration }
+        if let request = context.common.requestTimeout { configuration.timeouts.request = request.duration }
         if let proxy = context.proxy {
             configuration.proxy = try Self.proxy(proxy, path: context.proxyPath ?? "proxies")
         }

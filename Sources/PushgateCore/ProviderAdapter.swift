@@ -9,6 +9,10 @@ package protocol ProviderAdapter: Sendable {
     /// The most deliveries one `send` carries (APNs: 1; vendors with multi-token requests: their limit).
     var maxBatchSize: Int { get }
 
+    /// The longest one `send` can take, queueing and retries inside the adapter included. The
+    /// dispatcher's lease must be longer, or a slow send would be leased again and sent twice.
+    var longestSend: Duration { get }
+
     /// Sends one attempt of each delivery and classifies what happened: one report per delivery,
     /// in order. The deliveries belong to one notification and one lane (same app, vendor and
     /// environment, so the same payload) and number at most `maxBatchSize`. A vendor answer that

@@ -41,6 +41,15 @@ package struct GatewayServices: Sendable {
         let webhookEndpoints = try WebhookSender.endpoints(apps: configuration.apps)
         let router = try await AdapterFactory.makeRouter(
             configuration: configuration, registry: registry, logger: logger)
+        // A lease shorter than a send would expire mid-send and the delivery go out twice.
+        let lease = configuration.dispatcher.lease.duration
+        if let slow = router.all.first(where: { $0.adapter.longestSend >= lease }) {
+            await router.shutdown()
+            throw PushgateError.invalidConfiguration(
+                "dispatcher.lease: \(DurationText.format(lease)) must be longer than the longest send of app "
+                    + "\(slow.appID) to \(slow.vendor) (\(DurationText.format(slow.adapter.longestSend)), its request "
+                    + "timeout): a send still running when its lease expires would be sent again")
+        }
         let store: any DeliveryStore
         do {
             store = try await DeliveryStoreFactory.open(url: configuration.store, clock: clock, logger: logger)

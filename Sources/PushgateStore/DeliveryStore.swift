@@ -30,7 +30,12 @@ package protocol DeliveryStore: Service {
     /// paused) or whose lease expired (`sending`, `leasedUntil <= now`: a crashed or hung
     /// dispatcher), marking them `sending` with `leasedUntil = now + leaseDuration` and
     /// `leaseOwner = owner`. Oldest due first. A delivery is never leased by two callers at once.
-    func leaseDue(limit: Int, owner: String, now: Date, leaseDuration: Duration) async throws -> [LeasedDelivery]
+    ///
+    /// A lease that had expired counts as one ambiguous attempt (its gateway may have sent it
+    /// before it died). Queued deliveries of the lanes in `excluding` are left alone.
+    func leaseDue(
+        limit: Int, owner: String, now: Date, leaseDuration: Duration, excluding: Set<Lane>
+    ) async throws -> [LeasedDelivery]
 
     /// Records attempt results in one transaction. Updates are applied only if the delivery
     /// is still leased by `owner` (a lease that expired and was taken by another dispatcher
@@ -52,7 +57,8 @@ package protocol DeliveryStore: Service {
     /// earliest `nextAttemptAt` among queued deliveries or, if sooner, the earliest
     /// `leasedUntil` among leased ones (an expired lease makes its delivery due again, rule 2).
     /// Nil when nothing is queued or leased.
-    func nextDueDate() async throws -> Date?
+    /// Queued deliveries of the lanes in `excluding` are left out.
+    func nextDueDate(excluding: Set<Lane>) async throws -> Date?
 
     /// Webhook events due for sending (`nextAttemptAt <= now`), leased for `leaseDuration`.
     func leaseWebhookEvents(limit: Int, now: Date, leaseDuration: Duration) async throws -> [WebhookEvent]
@@ -72,4 +78,18 @@ package protocol DeliveryStore: Service {
 
     /// Closes the store; pending group commits finish first.
     func close() async throws
+}
+
+extension DeliveryStore {
+    /// `leaseDue` over every lane.
+    package func leaseDue(limit: Int, owner: String, now: Date, leaseDuration: Duration) async throws
+        -> [LeasedDelivery]
+    {
+        try await self.leaseDue(limit: limit, owner: owner, now: now, leaseDuration: leaseDuration, excluding: [])
+    }
+
+    /// `nextDueDate` over every lane.
+    package func nextDueDate() async throws -> Date? {
+        try await self.nextDueDate(excluding: [])
+    }
 }

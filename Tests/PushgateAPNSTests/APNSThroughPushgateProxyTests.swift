@@ -202,7 +202,7 @@ import Testing
                 SimulatorFixture.delivery(token: SimulatorFixture.token(prefix: index % 50 == 25 ? "de1a0000" : ""))
             }
             let burstReports = burst.map { fixture.adapter.submit($0) }
-            let flowing = await eventually { fixture.simulator.counters().accepted >= 100 }
+            let flowing = await eventually(timeout: .seconds(30)) { fixture.simulator.counters().accepted >= 100 }
             try #require(flowing, "the burst never got going")
             await first.shutdown()
 

@@ -47,6 +47,7 @@ final class GatewayProcess: @unchecked Sendable {
                   team_id: \(teamID)
                   endpoint: https://127.0.0.1:\(simulator.port)
                   ca_file: \(caFile.path)
+                  request_timeout: 4s
             \(extraAppYAML)
             """
         self.configFile = self.directory.appendingPathComponent("pushgate.yaml")

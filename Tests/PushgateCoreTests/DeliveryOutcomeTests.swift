@@ -5,7 +5,7 @@ import Testing
 @Suite struct DeliveryOutcomeTests {
     @Test(arguments: FailureStage.allCases)
     func onlyWrittenRequestsMayHaveReachedTheVendor(stage: FailureStage) {
-        let expected = stage == .requestWrite || stage == .awaitingResponse
+        let expected = stage == .requestWrite || stage == .awaitingResponse || stage == .leaseExpired
         #expect(stage.vendorMayHaveReceived == expected)
     }
 

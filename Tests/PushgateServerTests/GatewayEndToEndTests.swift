@@ -152,8 +152,9 @@ struct GatewayEndToEndTests {
             var configuration = world.configuration()
             configuration.apps[0].retry.initialBackoff = ConfigDuration(seconds: 1)
             try await world.run(configuration) { gateway in
+                // Long enough for the first connection on a loaded machine; short enough to run out.
                 let accepted = try await gateway.post(
-                    tokens: [EndToEnd.token(prefix: "50300000")], options: #"{"ttl":2}"#)
+                    tokens: [EndToEnd.token(prefix: "50300000")], options: #"{"ttl":6}"#)
                 let delivery = try await gateway.eventually("expired") {
                     try await gateway.delivery(accepted.id, where: { $0["state"]?.stringValue == "expired" })
                 }
@@ -316,6 +317,8 @@ struct EndToEnd: Sendable {
         common.endpoint = "https://127.0.0.1:\(self.simulator.port)"
         common.caFile = self.caFile
         common.connections = 1
+        // Shorter than the 10 s lease the restart test uses (a lease must outlast a send).
+        common.requestTimeout = ConfigDuration(.seconds(5))
         var app = GatewayConfiguration.App(
             id: Self.appID, apiKeys: [APIKeyHash(key: self.apiKey).stored], vendors: [.apns(apns, common: common)])
         app.defaultTTL = ConfigDuration(seconds: 3600)

@@ -17,15 +17,19 @@ package final class FakeAdapter: ProviderAdapter {
     package struct SentBatch: Sendable {
         package var deliveries: [Delivery]
         package var at: ContinuousClock.Instant
+        /// Whether the fake vendor was unreachable (`setUnreachable`) when this batch came.
+        package var duringOutage: Bool
     }
 
     private struct State {
         var batches: [SentBatch] = []
         var shutdowns = 0
+        var unreachable = false
     }
 
     package let vendor: Vendor
     package let maxBatchSize: Int
+    package var longestSend: Duration { self.delay + .seconds(1) }
     private let delay: Duration
     private let state = NIOLockedValueBox(State())
 
@@ -36,9 +40,21 @@ package final class FakeAdapter: ProviderAdapter {
     }
 
     package func send(_ deliveries: [Delivery], logger: Logger) async -> [DeliveryReport] {
-        self.state.withLockedValue { $0.batches.append(SentBatch(deliveries: deliveries, at: .now)) }
+        let unreachable = self.state.withLockedValue { state in
+            state.batches.append(SentBatch(deliveries: deliveries, at: .now, duringOutage: state.unreachable))
+            return state.unreachable
+        }
         if self.delay > .zero { try? await Task.sleep(for: self.delay) }
+        // Unreachable: what an adapter reports when it cannot connect, nothing sent.
+        if unreachable {
+            return deliveries.map { _ in DeliveryReport(outcome: .retryable(after: nil, stage: .connect)) }
+        }
         return deliveries.map { Self.report(for: $0.target.token) }
+    }
+
+    /// Makes the fake vendor unreachable (every send fails to connect) or reachable again.
+    package func setUnreachable(_ unreachable: Bool) {
+        self.state.withLockedValue { $0.unreachable = unreachable }
     }
 
     package func validate(_ delivery: Delivery) -> DeliveryReport? {

@@ -12,6 +12,12 @@ package struct VendorCommonSettings: Sendable, Decodable {
     package var retry: RetrySettings.Override?
     /// Long-lived connections to keep to the vendor (nil: the adapter's default).
     package var connections: Int?
+    /// TCP connect (with name resolution) to the vendor or its proxy (nil: the adapter's default).
+    package var connectTimeout: ConfigDuration?
+    /// From submission to the vendor's answer, queueing included; a request written and not
+    /// answered by then is ambiguous (nil: the adapter's default). The dispatcher's lease must
+    /// be longer.
+    package var requestTimeout: ConfigDuration?
 
     package init() {}
 
@@ -19,6 +25,8 @@ package struct VendorCommonSettings: Sendable, Decodable {
         case endpoint, proxy, connections, retry
         case caFile = "ca_file"
         case rateLimit = "rate_limit"
+        case connectTimeout = "connect_timeout"
+        case requestTimeout = "request_timeout"
     }
 
     /// The common keys, as written in the file.
@@ -33,6 +41,8 @@ package struct VendorCommonSettings: Sendable, Decodable {
         self.rateLimit = try container.decodeIfPresent(RateLimitSettings.Override.self, forKey: .rateLimit)
         self.retry = try container.decodeIfPresent(RetrySettings.Override.self, forKey: .retry)
         self.connections = try container.decodeIfPresent(Int.self, forKey: .connections)
+        self.connectTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .connectTimeout)
+        self.requestTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .requestTimeout)
     }
 
     /// Value checks, each with its path (`apps[0].apns`); `proxies` are the configured names.
@@ -41,6 +51,9 @@ package struct VendorCommonSettings: Sendable, Decodable {
         var problems: [String] = []
         if let proxy, !proxies.contains(proxy) { problems.append("\(path).proxy: no proxy named \(proxy) in proxies") }
         if let connections, !(1...64).contains(connections) { problems.append("\(path).connections: 1…64") }
+        for (key, timeout) in [("connect_timeout", self.connectTimeout), ("request_timeout", self.requestTimeout)] {
+            if let timeout, timeout.duration < .milliseconds(100) { problems.append("\(path).\(key): at least 100ms") }
+        }
         return problems
     }
 }

@@ -27,13 +27,26 @@ package enum FailureStage: String, Hashable, Sendable, Codable, CaseIterable {
     case requestWrite
     /// The request was written and no answer came (timeout, reset, connection loss).
     case awaitingResponse
+    /// The gateway holding the delivery's lease stopped (crash, hang) before it recorded an
+    /// outcome: the attempt may have reached the vendor.
+    case leaseExpired
 
     /// Whether the vendor may have received and acted on the request. When true, a retry
     /// must reuse the delivery's vendor identity and the outcome is ambiguous.
     package var vendorMayHaveReceived: Bool {
         switch self {
-        case .requestWrite, .awaitingResponse: true
+        case .requestWrite, .awaitingResponse, .leaseExpired: true
         default: false
+        }
+    }
+
+    /// Whether the failure says the vendor (or the proxy in front of it) cannot be reached at
+    /// all, rather than that one request was turned away: such failures pause the whole lane
+    /// and are probed, instead of spending each waiting delivery's attempts.
+    package var indicatesUnreachable: Bool {
+        switch self {
+        case .resolve, .connect, .proxyTCP, .proxyTLS, .proxyConnect, .upstreamTLS, .alpn, .http2Setup, .queued: true
+        case .streamRefused, .goAwayUnprocessed, .requestWrite, .awaitingResponse, .leaseExpired: false
         }
     }
 

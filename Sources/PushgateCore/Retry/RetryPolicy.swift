@@ -65,6 +65,23 @@ package struct RetryPolicy: Sendable, Hashable {
         )
     }
 
+    /// After a send that never reached the vendor: again after the backoff of the attempts
+    /// made so far (at least the first step) or the stage's own delay, until the TTL; the
+    /// attempt budget is not touched, since the vendor saw nothing.
+    package func decideNotSent(
+        after outcome: DeliveryOutcome,
+        attempts: Int,
+        now: Date,
+        expiresAt: Date?,
+        random: Double = Double.random(in: 0..<1)
+    ) -> Decision {
+        var delay = self.backoff(attempts: max(1, attempts), random: random)
+        if case .retryable(let after?, _) = outcome { delay = max(delay, after) }
+        let at = now.addingTimeInterval(delay.timeInterval)
+        if let expiresAt, at >= expiresAt { return .finish(.expired) }
+        return .retry(at: at)
+    }
+
     private func retry(after delay: Duration, attempts: Int, now: Date, expiresAt: Date?, ambiguous: Bool) -> Decision {
         guard attempts < self.maxAttempts else { return .finish(ambiguous ? .ambiguous : .failed) }
         let at = now.addingTimeInterval(delay.timeInterval)

@@ -15,14 +15,32 @@ struct DeliveryUpdatePlanner: Sendable {
         now: Date,
         random: Double = Double.random(in: 0..<1)
     ) -> DeliveryUpdate {
-        let attempts = delivery.attempts + 1
-        let decision = self.retryPolicy.decide(
-            after: report.outcome,
-            attempts: attempts,
-            now: now,
-            expiresAt: delivery.expiresAt,
-            random: random
-        )
+        // Only attempts the vendor may have seen spend the budget (ARCHITECTURE rule 6): a send
+        // that failed before any byte left (connect, TLS, proxy, no free stream) is retried
+        // until the TTL, paced by its lane's outage pause rather than by the attempt count.
+        let notSent: Bool
+        if case .retryable(_, let stage?) = report.outcome, !stage.vendorMayHaveReceived {
+            notSent = true
+        } else {
+            notSent = false
+        }
+        let attempts = notSent ? delivery.attempts : delivery.attempts + 1
+        let decision: RetryPolicy.Decision
+        if notSent {
+            decision = self.retryPolicy.decideNotSent(
+                after: report.outcome, attempts: attempts, now: now, expiresAt: delivery.expiresAt, random: random)
+        } else if case .permanent(let reason) = report.outcome, reason == .expired {
+            // The adapter found the TTL passed (it checks again right before building the request).
+            decision = .finish(.expired)
+        } else {
+            decision = self.retryPolicy.decide(
+                after: report.outcome,
+                attempts: attempts,
+                now: now,
+                expiresAt: delivery.expiresAt,
+                random: random
+            )
+        }
         var stage: FailureStage?
         switch report.outcome {
         case .retryable(_, let failureStage): stage = failureStage
@@ -39,6 +57,7 @@ struct DeliveryUpdatePlanner: Sendable {
         var update = DeliveryUpdate(
             deliveryID: delivery.id,
             state: .queued,
+            countsAttempt: !notSent,
             wasAmbiguous: report.outcome.kind == .ambiguous,
             lastOutcome: lastOutcome
         )
@@ -71,6 +90,27 @@ struct DeliveryUpdatePlanner: Sendable {
             countsAttempt: false,
             lastOutcome: LastOutcome(
                 kind: "expired", vendorReason: "the TTL passed before the delivery could be sent", at: now)
+        )
+        if self.webhooks {
+            update.webhookEvents = WebhookEvents.events(for: delivery, update: update, attempts: delivery.attempts)
+        }
+        return update
+    }
+
+    /// A delivery whose budget ran out through expired leases (each counted an ambiguous
+    /// attempt when it was leased again): it ends `ambiguous` without another send, so one
+    /// that crashes every gateway that sends it cannot loop forever.
+    func exhausted(_ delivery: LeasedDelivery, now: Date) -> DeliveryUpdate {
+        var update = DeliveryUpdate(
+            deliveryID: delivery.id,
+            state: .ambiguous,
+            countsAttempt: false,
+            lastOutcome: LastOutcome(
+                kind: DeliveryOutcome.Kind.ambiguous.rawValue,
+                vendorReason: "the attempt budget ran out on leases that expired mid-send",
+                stage: FailureStage.leaseExpired.rawValue,
+                at: now
+            )
         )
         if self.webhooks {
             update.webhookEvents = WebhookEvents.events(for: delivery, update: update, attempts: delivery.attempts)

@@ -29,6 +29,8 @@ package final class Dispatcher: Service, Sendable {
         /// Vendor requests in flight.
         package var concurrency: Int
         package var webhooks: Bool
+        /// When an outage pauses the lane and how it is probed.
+        var health = LaneStateMachine.Settings()
 
         package init(retry: RetryPolicy, perSecond: Double, concurrency: Int, webhooks: Bool) {
             self.retry = retry
@@ -60,7 +62,7 @@ package final class Dispatcher: Service, Sendable {
     private let metrics: GatewayMetrics
     private let logger: Logger
     private let owner: String
-    private let gates: NIOLockedValueBox<[Lane: RateGate]>
+    private let lanes: NIOLockedValueBox<[Lane: LaneController]>
     private let inFlight = NIOLockedValueBox(0)
     private let capacity = Wakeup()
     private let work = Wakeup()
@@ -70,7 +72,9 @@ package final class Dispatcher: Service, Sendable {
     /// Every delivery this dispatcher is working on. A lease that expires while its delivery
     /// still waits here (a slow rate gate) can come back from `leaseDue` to the same owner:
     /// the second copy is dropped instead of sent twice.
-    private let active = NIOLockedValueBox<Set<UUID>>([])
+    /// A delivery stays here until its outcome is in the store (`OutcomeRecorder` may hold it
+    /// while the store is failing).
+    private let active: NIOLockedValueBox<Set<UUID>>
 
     package init(
         store: any DeliveryStore,
@@ -90,9 +94,16 @@ package final class Dispatcher: Service, Sendable {
         self.logger = logger
         self.owner =
             "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().lowercasedString.prefix(8))"
-        self.gates = NIOLockedValueBox([:])
+        self.lanes = NIOLockedValueBox([:])
+        let active = NIOLockedValueBox<Set<UUID>>([])
+        self.active = active
         self.recorder = OutcomeRecorder(
-            store: store, owner: self.owner, maxBatch: configuration.batchSize, logger: logger)
+            store: store, owner: self.owner, maxBatch: configuration.batchSize, logger: logger,
+            onRecorded: { ids in
+                active.withLockedValue { active in
+                    for id in ids { active.remove(id) }
+                }
+            })
     }
 
     package func run() async throws {
@@ -137,12 +148,14 @@ package final class Dispatcher: Service, Sendable {
                     continue
                 }
                 let leased: [LeasedDelivery]
+                let now = self.clock.now()
                 do {
                     leased = try await self.store.leaseDue(
                         limit: min(self.configuration.batchSize, free),
                         owner: self.owner,
-                        now: self.clock.now(),
-                        leaseDuration: self.configuration.leaseDuration
+                        now: now,
+                        leaseDuration: self.configuration.leaseDuration,
+                        excluding: self.blockedLanes(now: now)
                     )
                 } catch {
                     self.logger.error("could not lease deliveries", metadata: ["error": "\(error)"])
@@ -162,7 +175,10 @@ package final class Dispatcher: Service, Sendable {
                     self.router.adapter(app: lane.appID, vendor: lane.vendor)?.maxBatchSize ?? 1
                 }
                 for batch in batches {
-                    sends.addTask { await self.process(batch) }
+                    guard let first = batch.first else { continue }
+                    let lane = self.lane(Lane(appID: first.appID, target: first.target))
+                    lane.hold(batch.count)
+                    sends.addTask { await self.process(batch, lane: lane) }
                 }
             }
             // Stop leasing; sends already started may finish within the grace period, after
@@ -178,11 +194,26 @@ package final class Dispatcher: Service, Sendable {
         }
     }
 
-    /// Until the next queued delivery is due, at most the polling interval.
+    /// Lanes that take no work now (paused, or holding enough), for `leaseDue` to skip.
+    private func blockedLanes(now: Date) -> Set<Lane> {
+        self.lanes.withLockedValue { lanes in
+            Set(lanes.values.filter { $0.leaseBlockedUntil(now: now) != nil }.map(\.lane))
+        }
+    }
+
+    /// Until the next delivery of a lane that takes work is due, or a paused lane's pause or
+    /// probe time comes, at most the polling interval. A lane holding enough wakes the loop
+    /// itself when one of its sends finishes.
     private func idleWait() async -> Duration {
-        guard let next = try? await self.store.nextDueDate() else { return self.configuration.idlePoll }
-        let seconds = max(
-            0.001, min(next.timeIntervalSince(self.clock.now()), self.configuration.idlePoll.timeInterval))
+        let now = self.clock.now()
+        let blocked = self.blockedLanes(now: now)
+        var next = (try? await self.store.nextDueDate(excluding: blocked)) ?? nil
+        let resumes = self.lanes.withLockedValue { lanes in
+            lanes.values.compactMap { $0.leaseBlockedUntil(now: now) }.filter { $0 != .distantFuture }.min()
+        }
+        if let resumes { next = min(next ?? resumes, resumes) }
+        guard let next else { return self.configuration.idlePoll }
+        let seconds = max(0.001, min(next.timeIntervalSince(now), self.configuration.idlePoll.timeInterval))
         return .milliseconds(Int64(seconds * 1000))
     }
 
@@ -190,14 +221,35 @@ package final class Dispatcher: Service, Sendable {
         self.policies[PolicyKey(appID: lane.appID, vendor: lane.vendor)] ?? .fallback
     }
 
-    private func gate(_ lane: Lane) -> RateGate {
-        self.gates.withLockedValue { gates in
-            if let gate = gates[lane] { return gate }
-            let policy = self.policy(lane)
-            let gate = RateGate(perSecond: policy.perSecond, concurrency: policy.concurrency)
-            gates[lane] = gate
-            return gate
+    private func lane(_ lane: Lane) -> LaneController {
+        self.lanes.withLockedValue { lanes in
+            if let controller = lanes[lane] { return controller }
+            let controller = LaneController(
+                lane: lane,
+                policy: self.policy(lane),
+                maxBatchSize: self.router.adapter(app: lane.appID, vendor: lane.vendor)?.maxBatchSize ?? 1,
+                maxInFlight: self.configuration.maxInFlight
+            )
+            lanes[lane] = controller
+            return controller
         }
+    }
+
+    /// A lane paused or resumed: a log line and the metrics.
+    private func note(_ transition: LaneStateMachine.Transition?, lane: LaneController) {
+        guard let transition else { return }
+        let metadata: Logger.Metadata = ["push.app": "\(lane.lane.appID)", "push.vendor": "\(lane.lane.vendor)"]
+        switch transition {
+        case .paused(let reason):
+            self.metrics.lanePaused(lane: lane.lane, reason: reason.rawValue)
+            self.logger.warning("lane paused", metadata: metadata.merging(["push.reason": "\(reason.rawValue)"]) { $1 })
+        case .resumed(let reason, let after):
+            self.metrics.laneResumed(lane: lane.lane, reason: reason.rawValue, after: after)
+            self.logger.notice(
+                "lane resumed",
+                metadata: metadata.merging(["push.reason": "\(reason.rawValue)", "push.paused_for": "\(after)"]) { $1 })
+        }
+        self.metrics.laneState(lane: lane.lane, state: lane.stateName)
     }
 
     /// Takes deliveries out of `waiting`; returns those that were still there (not given back by `drain`).
@@ -208,54 +260,70 @@ package final class Dispatcher: Service, Sendable {
     }
 
     /// Sends one batch (one notification, one lane) and records each delivery's outcome.
-    private func process(_ batch: [LeasedDelivery]) async {
+    private func process(_ batch: [LeasedDelivery], lane: LaneController) async {
         guard let first = batch.first else { return }
-        let lane = Lane(appID: first.appID, target: first.target)
         let leasedAt = ContinuousClock.now
         defer {
+            // Deliveries whose outcome still waits to be written stay active: the recorder
+            // releases them once it is in the store.
             self.active.withLockedValue { active in
-                for delivery in batch { active.remove(delivery.id) }
+                for delivery in batch where !self.recorder.holds(delivery.id) { active.remove(delivery.id) }
             }
             self.inFlight.withLockedValue { $0 -= batch.count }
+            let wasFull = lane.leaseBlockedUntil(now: self.clock.now()) == .distantFuture
+            lane.unhold(batch.count)
             self.capacity.signal()
+            // A lane that held enough was left out of leases: now it takes work again.
+            if wasFull { self.work.signal() }
         }
-        let policy = self.policy(lane)
+        let policy = self.policy(lane.lane)
         let planner = DeliveryUpdatePlanner(retryPolicy: policy.retry, webhooks: policy.webhooks)
-        let now = self.clock.now()
         var sendable: [LeasedDelivery] = []
-        for leased in batch {
-            // A TTL of 0 means "now or never": its first attempt goes out even though it expires at acceptance.
-            let nowOrNever = leased.notification.timeToLive == 0 && leased.attempts == 0
-            if let expiresAt = leased.expiresAt, expiresAt <= now, !nowOrNever {
-                for expired in self.start([leased]) { self.recorder.add(planner.expired(expired, now: now)) }
+        for leased in self.withoutExpired(batch, planner: planner) {
+            if leased.attempts >= policy.retry.maxAttempts {
+                for spent in self.start([leased]) { self.recorder.add(planner.exhausted(spent, now: self.clock.now())) }
             } else {
                 sendable.append(leased)
             }
         }
         guard !sendable.isEmpty else { return }
-        let gate = self.gate(lane)
-        if let until = gate.pausedUntil(now: now) {
+        let (admission, transition) = lane.admit(now: self.clock.now())
+        self.note(transition, lane: lane)
+        let isProbe: Bool
+        switch admission {
+        case .hold(let until):
             for held in self.start(sendable) { self.recorder.add(planner.postponed(held, until: until)) }
             return
+        case .send: isProbe = false
+        case .probe: isProbe = true
         }
-        guard let adapter = self.router.adapter(app: lane.appID, vendor: lane.vendor) else {
+        // A probe that ends without an answer must not leave the lane waiting for it forever.
+        var probeAnswered = false
+        defer {
+            if isProbe && !probeAnswered {
+                self.note(lane.finished(.neutral, wasProbe: true, now: self.clock.now()), lane: lane)
+            }
+        }
+        guard let adapter = self.router.adapter(app: lane.lane.appID, vendor: lane.lane.vendor) else {
             let report = DeliveryReport(outcome: .permanent(reason: .vendorNotConfigured))
+            let now = self.clock.now()
             for leased in self.start(sendable) {
                 self.recorder.add(planner.plan(delivery: leased, report: report, now: now))
             }
             return
         }
         // Cancelled while waiting for the gate (shutdown after the grace): `drain` gives them back unsent.
-        guard await gate.acquire(count: sendable.count) else { return }
-        let started = self.start(sendable)
+        guard await lane.gate.acquire(count: sendable.count) else { return }
+        // The TTL may have passed while the batch waited for its rate: those end expired, unsent.
+        let started = self.start(self.withoutExpired(sendable, planner: planner))
         guard !started.isEmpty else {
-            gate.release()
+            lane.gate.release()
             return
         }
         // Waited at the gate for half the lease: send them with a fresh lease later rather than
         // risk the lease running out mid-send.
         if ContinuousClock.now - leasedAt > self.configuration.leaseDuration / 2 {
-            gate.release()
+            lane.gate.release()
             let again = self.clock.now()
             for held in started { self.recorder.add(planner.postponed(held, until: again)) }
             return
@@ -270,17 +338,18 @@ package final class Dispatcher: Service, Sendable {
             )
         }
         var logger = self.logger
-        logger[metadataKey: "push.app"] = "\(lane.appID)"
-        logger[metadataKey: "push.vendor"] = "\(lane.vendor)"
+        logger[metadataKey: "push.app"] = "\(lane.lane.appID)"
+        logger[metadataKey: "push.vendor"] = "\(lane.lane.vendor)"
         if started.count == 1 {
             logger[metadataKey: "push.delivery_id"] = "\(started[0].id.lowercasedString)"
         } else {
             logger[metadataKey: "push.notification_id"] = "\(first.notificationID.lowercasedString)"
             logger[metadataKey: "push.count"] = "\(started.count)"
         }
+        if isProbe { logger.info("probing a paused lane") }
         let sendStart = ContinuousClock.now
         var reports = await adapter.send(deliveries, logger: logger)
-        gate.release()
+        lane.gate.release()
         self.metrics.sendLatency.record(ContinuousClock.now - sendStart)
         if reports.count != started.count {
             logger.error(
@@ -290,17 +359,34 @@ package final class Dispatcher: Service, Sendable {
                 repeating: DeliveryReport(outcome: .permanent(reason: .adapterReportMismatch)), count: started.count)
         }
         let finished = self.clock.now()
+        let signal = LaneStateMachine.Signal(batch: reports.map { LaneStateMachine.Signal($0, now: finished) })
+        probeAnswered = true
+        self.note(lane.finished(signal, wasProbe: isProbe, now: finished), lane: lane)
         for (leased, report) in zip(started, reports) {
-            self.record(
-                report, for: leased, lane: lane, gate: gate, planner: planner, finished: finished, logger: logger)
+            self.record(report, for: leased, lane: lane.lane, planner: planner, finished: finished, logger: logger)
         }
+    }
+
+    /// Records deliveries whose TTL has passed as `expired` (taking them out of `waiting`) and
+    /// returns the rest. A TTL of 0 means "now or never": its first attempt still goes out.
+    private func withoutExpired(_ deliveries: [LeasedDelivery], planner: DeliveryUpdatePlanner) -> [LeasedDelivery] {
+        let now = self.clock.now()
+        var live: [LeasedDelivery] = []
+        for leased in deliveries {
+            let nowOrNever = leased.notification.timeToLive == 0 && leased.attempts == 0
+            if let expiresAt = leased.expiresAt, expiresAt <= now, !nowOrNever {
+                for expired in self.start([leased]) { self.recorder.add(planner.expired(expired, now: now)) }
+            } else {
+                live.append(leased)
+            }
+        }
+        return live
     }
 
     private func record(
         _ report: DeliveryReport,
         for leased: LeasedDelivery,
         lane: Lane,
-        gate: RateGate,
         planner: DeliveryUpdatePlanner,
         finished: Date,
         logger: Logger
@@ -309,10 +395,6 @@ package final class Dispatcher: Service, Sendable {
         if case .delivered = report.outcome {
             self.metrics.acceptLatency.record(
                 .milliseconds(Int64(finished.timeIntervalSince(leased.acceptedAt) * 1000)))
-        }
-        if case .quotaExhausted(let until) = report.outcome {
-            if gate.pausedUntil(now: finished) == nil { self.metrics.lanePaused(lane: lane, reason: "quota") }
-            gate.pause(until: until ?? finished + .seconds(3600))
         }
         let update = planner.plan(delivery: leased, report: report, now: finished)
         if update.state == .queued { self.metrics.retry(lane: lane) }
@@ -344,6 +426,6 @@ package final class Dispatcher: Service, Sendable {
                     "could not release deliveries; their leases will expire", metadata: ["error": "\(error)"])
             }
         }
-        await self.recorder.flush()
+        await self.recorder.flush(giveUpAt: ContinuousClock.now + self.configuration.shutdownGrace)
     }
 }

@@ -34,7 +34,7 @@ package final class GatewayMetrics: Sendable {
     package let sendLatency: DurationHistogram
     package let acceptLatency: DurationHistogram
 
-    static func name(_ metric: String, unit: String, help: String) -> MetricNameDescriptor {
+    static func name(_ metric: String, unit: String?, help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "pushgate", metricName: metric, unitName: unit, helpText: help)
     }
 
@@ -85,6 +85,32 @@ package final class GatewayMetrics: Sendable {
             descriptor: Self.name("lane_paused", unit: "total", help: "Times a lane was paused"),
             labels: [("app", lane.appID), ("vendor", lane.vendor.rawValue), ("reason", reason)]
         ).increment()
+    }
+
+    /// `pushgate_lane_pause_seconds{app, vendor, reason}`: how long each pause lasted, at its end.
+    package func laneResumed(lane: Lane, reason: String, after pause: Duration) {
+        self.registry.makeDurationHistogram(
+            descriptor: Self.name("lane_pause", unit: "seconds", help: "How long lane pauses lasted"),
+            labels: [("app", lane.appID), ("vendor", lane.vendor.rawValue), ("reason", reason)],
+            buckets: [
+                .seconds(1), .seconds(5), .seconds(30), .seconds(60), .seconds(300), .seconds(1800), .seconds(3600),
+                .seconds(86_400),
+            ]
+        ).record(pause)
+    }
+
+    /// `pushgate_lane_state{app, vendor, environment, state}`: 1 for the lane's current state
+    /// (running, paused_quota, paused_outage), 0 for the others.
+    package func laneState(lane: Lane, state: String) {
+        for candidate in ["running", "paused_quota", "paused_outage"] {
+            self.registry.makeGauge(
+                descriptor: Self.name("lane_state", unit: nil, help: "Each lane's state: 1 for the current one"),
+                labels: [
+                    ("app", lane.appID), ("vendor", lane.vendor.rawValue),
+                    ("environment", lane.environment.rawValue), ("state", candidate),
+                ]
+            ).set(Double(candidate == state ? 1 : 0))
+        }
     }
 
     /// `pushgate_accepted_total`: notifications stored and acknowledged.

@@ -25,6 +25,13 @@ package final class ProviderRouter: Service, Sendable {
 
     package var isEmpty: Bool { self.adapters.isEmpty }
 
+    /// Every app's adapters, sorted by app and vendor.
+    package var all: [(appID: String, vendor: Vendor, adapter: any ProviderAdapter)] {
+        self.adapters.sorted { $0.key < $1.key }.flatMap { app, byVendor in
+            byVendor.sorted { $0.key.rawValue < $1.key.rawValue }.map { (app, $0.key, $0.value) }
+        }
+    }
+
     package func run() async throws {
         try? await gracefulShutdown()
         await self.shutdown()

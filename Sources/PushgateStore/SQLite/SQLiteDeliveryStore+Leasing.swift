@@ -7,9 +7,24 @@ extension SQLiteDeliveryStore {
     /// Marks up to `?4` due deliveries `sending` in one statement (one transaction): first
     /// expired leases (their dispatcher crashed or hung), then queued deliveries whose time
     /// came, each arm ordered by the partial index it reads so that neither sorts the backlog.
-    private static let leaseSQL = """
+    /// Queued deliveries of the lanes in `exclusion` (paused, or already holding enough work)
+    /// stay in the queue untouched.
+    ///
+    /// An expired lease means an attempt may have reached the vendor before its gateway died:
+    /// it is counted as an ambiguous attempt, so a delivery that crashes every gateway that
+    /// sends it runs out of attempts instead of looping, and its status says what happened.
+    private static func leaseSQL(exclusion: String) -> String {
+        """
         UPDATE deliveries
-        SET state = 'sending', leased_until = ?1, lease_owner = ?2, updated_at = ?3
+        SET state = 'sending', leased_until = ?1, lease_owner = ?2, updated_at = ?3,
+            attempts = attempts + (state = 'sending'),
+            ambiguous_attempts = ambiguous_attempts + (state = 'sending'),
+            last_kind = CASE WHEN state = 'sending' THEN 'ambiguous' ELSE last_kind END,
+            last_status = CASE WHEN state = 'sending' THEN NULL ELSE last_status END,
+            last_reason = CASE WHEN state = 'sending'
+                THEN 'the gateway holding the lease stopped before recording an outcome' ELSE last_reason END,
+            last_stage = CASE WHEN state = 'sending' THEN 'leaseExpired' ELSE last_stage END,
+            last_at = CASE WHEN state = 'sending' THEN ?3 ELSE last_at END
         WHERE rowid IN (
             SELECT rowid FROM (
                 SELECT rowid FROM deliveries
@@ -19,7 +34,7 @@ extension SQLiteDeliveryStore {
             UNION ALL
             SELECT rowid FROM (
                 SELECT rowid FROM deliveries
-                WHERE state = 'queued' AND next_attempt_at <= ?3
+                WHERE state = 'queued' AND next_attempt_at <= ?3\(exclusion)
                 ORDER BY next_attempt_at LIMIT ?4
             )
             LIMIT ?4
@@ -27,6 +42,22 @@ extension SQLiteDeliveryStore {
         RETURNING rowid AS seq, id, notification_id, app_id, vendor, token, environment, attempts,
             ambiguous_attempts, next_attempt_at
         """
+    }
+
+    /// ` AND (app_id, vendor, environment) NOT IN (VALUES (?n, ?n+1, ?n+2), …)` for `lanes`,
+    /// with its binds; empty when there are none.
+    static func laneExclusion(_ lanes: Set<Lane>, firstParameter: Int) -> (sql: String, binds: [SQLiteData]) {
+        guard !lanes.isEmpty else { return ("", []) }
+        var rows: [String] = []
+        var binds: [SQLiteData] = []
+        var parameter = firstParameter
+        for lane in lanes.sorted(by: { $0.description < $1.description }) {
+            rows.append("(?\(parameter), ?\(parameter + 1), ?\(parameter + 2))")
+            binds += [.text(lane.appID), .text(lane.vendor.rawValue), .text(lane.environment.rawValue)]
+            parameter += 3
+        }
+        return (" AND (app_id, vendor, environment) NOT IN (VALUES \(rows.joined(separator: ", ")))", binds)
+    }
 
     /// Columns of one update in `recordSQL`'s VALUES list.
     private static let recordColumns = 10
@@ -37,14 +68,18 @@ extension SQLiteDeliveryStore {
         limit: Int,
         owner: String,
         now: Date,
-        leaseDuration: Duration
+        leaseDuration: Duration,
+        excluding lanes: Set<Lane>
     ) async throws -> [LeasedDelivery] {
         guard limit > 0 else { return [] }
-        let binds: [SQLiteData] = [
-            .date(now + leaseDuration), .text(owner), .date(now), .integer(limit),
-        ]
+        let (exclusion, exclusionBinds) = Self.laneExclusion(lanes, firstParameter: 5)
+        let binds: [SQLiteData] =
+            [
+                .date(now + leaseDuration), .text(owner), .date(now), .integer(limit),
+            ] + exclusionBinds
+        let sql = Self.leaseSQL(exclusion: exclusion)
         let rows = try await self.writer.perform("lease due deliveries") { connection in
-            try await connection.rows(Self.leaseSQL, binds, context: "lease: mark due deliveries sending")
+            try await connection.rows(sql, binds, context: "lease: mark due deliveries sending")
         }
         guard !rows.isEmpty else { return [] }
 

@@ -132,13 +132,15 @@ extension SQLiteDeliveryStore {
         return try rows.first?.int("depth") ?? 0
     }
 
-    package func nextDueDate() async throws -> Date? {
+    package func nextDueDate(excluding lanes: Set<Lane>) async throws -> Date? {
+        let (exclusion, binds) = Self.laneExclusion(lanes, firstParameter: 1)
         let rows = try await self.readers.withConnection("read next due date") { connection in
             try await connection.rows(
                 """
-                SELECT (SELECT min(next_attempt_at) FROM deliveries WHERE state = 'queued') AS due,
+                SELECT (SELECT min(next_attempt_at) FROM deliveries WHERE state = 'queued'\(exclusion)) AS due,
                     (SELECT min(leased_until) FROM deliveries WHERE state = 'sending') AS lease_expiry
                 """,
+                binds,
                 context: "read next due date"
             )
         }
