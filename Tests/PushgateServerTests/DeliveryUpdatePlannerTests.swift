@@ -10,9 +10,11 @@ import Testing
         retryPolicy: RetryPolicy(maxAttempts: 3, initialBackoff: .seconds(1)), webhooks: true)
     let now = Date(timeIntervalSince1970: 2_000_000_000)
 
-    func leased(attempts: Int = 0, expiresAt: Date? = nil) -> LeasedDelivery {
+    func leased(
+        attempts: Int = 0, expiresAt: Date? = nil, notification: PushgateCore.Notification = .init(body: "x")
+    ) -> LeasedDelivery {
         LeasedDelivery(
-            id: UUID(), notificationID: UUID(), appID: "shop", notification: .init(body: "x"),
+            id: UUID(), notificationID: UUID(), appID: "shop", notification: notification,
             target: DeviceTarget(vendor: .apns, token: String(repeating: "a", count: 64)),
             attempts: attempts, ambiguousAttempts: 0, expiresAt: expiresAt, acceptedAt: self.now
         )
@@ -69,5 +71,69 @@ import Testing
         let update = self.planner.expired(self.leased(expiresAt: self.now), now: self.now)
         #expect(update.state == .expired)
         #expect(!update.countsAttempt)
+    }
+
+    @Test("a send that never left spends no attempt and retries until the TTL, whatever the budget")
+    func notSentSpendsNoAttempt() {
+        let update = self.planner.plan(
+            delivery: self.leased(attempts: 2), report: .init(outcome: .retryable(after: nil, stage: .connect)),
+            now: self.now, random: 0)
+        #expect(update.state == .queued, "two of three attempts spent, yet it goes on")
+        #expect(update.countsAttempt == false)
+        #expect(update.lastOutcome?.stage == "connect")
+        let late = self.planner.plan(
+            delivery: self.leased(attempts: 0, expiresAt: self.now.addingTimeInterval(0.1)),
+            report: .init(outcome: .retryable(after: nil, stage: .proxyConnect)), now: self.now, random: 0)
+        #expect(late.state == .expired, "the TTL is the deadline")
+        // Written, then no answer: the vendor may have it, so it counts.
+        let written = self.planner.plan(
+            delivery: self.leased(attempts: 0), report: .init(outcome: .ambiguous(stage: .requestWrite)),
+            now: self.now, random: 0)
+        #expect(written.countsAttempt == true)
+        // An answer counts too.
+        let answered = self.planner.plan(
+            delivery: self.leased(attempts: 0),
+            report: .init(outcome: .retryable(after: nil, stage: nil), vendorStatus: 503),
+            now: self.now, random: 0)
+        #expect(answered.countsAttempt == true)
+    }
+
+    @Test("an adapter's own Expired rejection ends expired, not failed")
+    func adapterExpiryIsExpired() {
+        let update = self.planner.plan(
+            delivery: self.leased(), report: .init(outcome: .permanent(reason: .expired)), now: self.now)
+        #expect(update.state == .expired)
+    }
+
+    @Test(
+        "ambiguous alerts are resent; ambiguous background, VoIP and Live Activity pushes are reported",
+        arguments: [
+            (PushgateCore.Notification.PushType.alert, DeliveryState.queued),
+            (.background, .ambiguous), (.voip, .ambiguous), (.liveActivity, .ambiguous), (.location, .ambiguous),
+        ])
+    func ambiguousPolicyByPushType(pushType: PushgateCore.Notification.PushType, expected: DeliveryState) {
+        var notification = PushgateCore.Notification(body: "x")
+        notification.pushType = pushType
+        let update = self.planner.plan(
+            delivery: self.leased(notification: notification),
+            report: .init(outcome: .ambiguous(stage: .awaitingResponse)),
+            now: self.now)
+        #expect(update.state == expected)
+        #expect(update.wasAmbiguous)
+    }
+
+    @Test func theAmbiguousPolicyIsConfigurable() throws {
+        var settings = RetrySettings()
+        settings.resendAmbiguous = ["alert", "background"]
+        let planner = DeliveryUpdatePlanner(retryPolicy: settings.policy, webhooks: false)
+        let background = PushgateCore.Notification(contentAvailable: true)
+        let update = planner.plan(
+            delivery: self.leased(notification: background), report: .init(outcome: .ambiguous(stage: .requestWrite)),
+            now: self.now)
+        #expect(update.state == .queued, "a content-available-only push is a background push, resent as configured")
+        settings.resendAmbiguous = ["alert", "bogus"]
+        #expect(
+            settings.problems(path: "apps[0].retry").first?.hasPrefix(
+                "apps[0].retry.resend_ambiguous[1]: not a push type") == true)
     }
 }

@@ -104,9 +104,6 @@ struct APNSRequestBuilder: Sendable {
 
     /// A push with only `content-available` is a background push; everything else an alert.
     static func defaultPushType(for notification: Notification) -> Notification.PushType {
-        let visible =
-            notification.title != nil || notification.body != nil || notification.subtitle != nil
-            || notification.badge != nil || notification.sound != nil
-        return notification.contentAvailable && !visible ? .background : .alert
+        notification.effectivePushType
     }
 }

@@ -62,6 +62,11 @@ package struct RetrySettings: Sendable, Decodable, Hashable {
     package var maxAttempts: Int = 8
     package var initialBackoff = ConfigDuration(.seconds(1))
     package var maxBackoff = ConfigDuration(.seconds(600))
+    /// Push types whose ambiguous deliveries (sent, no answer) are resent with the same
+    /// identity; the others end `ambiguous` and are reported. A resent alert at worst
+    /// replaces itself on the device (its collapse id); a second background, VoIP or Live
+    /// Activity push would wake the app or ring a second time.
+    package var resendAmbiguous: [String] = RetryPolicy.defaultResendAmbiguous.map(\.rawValue).sorted()
 
     package init() {}
 
@@ -69,6 +74,7 @@ package struct RetrySettings: Sendable, Decodable, Hashable {
         case maxAttempts = "max_attempts"
         case initialBackoff = "initial_backoff"
         case maxBackoff = "max_backoff"
+        case resendAmbiguous = "resend_ambiguous"
     }
 
     package init(from decoder: any Decoder) throws {
@@ -80,6 +86,8 @@ package struct RetrySettings: Sendable, Decodable, Hashable {
             try container.decodeIfPresent(ConfigDuration.self, forKey: .initialBackoff)
             ?? defaults.initialBackoff
         self.maxBackoff = try container.decodeIfPresent(ConfigDuration.self, forKey: .maxBackoff) ?? defaults.maxBackoff
+        self.resendAmbiguous =
+            try container.decodeIfPresent([String].self, forKey: .resendAmbiguous) ?? defaults.resendAmbiguous
     }
 
     /// A vendor block's `retry`: the keys it gives replace the app's, the others stay.
@@ -87,6 +95,7 @@ package struct RetrySettings: Sendable, Decodable, Hashable {
         package var maxAttempts: Int?
         package var initialBackoff: ConfigDuration?
         package var maxBackoff: ConfigDuration?
+        package var resendAmbiguous: [String]?
 
         package init(maxAttempts: Int? = nil, initialBackoff: ConfigDuration? = nil, maxBackoff: ConfigDuration? = nil)
         {
@@ -101,6 +110,7 @@ package struct RetrySettings: Sendable, Decodable, Hashable {
             self.maxAttempts = try container.decodeIfPresent(Int.self, forKey: .maxAttempts)
             self.initialBackoff = try container.decodeIfPresent(ConfigDuration.self, forKey: .initialBackoff)
             self.maxBackoff = try container.decodeIfPresent(ConfigDuration.self, forKey: .maxBackoff)
+            self.resendAmbiguous = try container.decodeIfPresent([String].self, forKey: .resendAmbiguous)
         }
     }
 
@@ -110,6 +120,7 @@ package struct RetrySettings: Sendable, Decodable, Hashable {
         if let maxAttempts = override?.maxAttempts { settings.maxAttempts = maxAttempts }
         if let initialBackoff = override?.initialBackoff { settings.initialBackoff = initialBackoff }
         if let maxBackoff = override?.maxBackoff { settings.maxBackoff = maxBackoff }
+        if let resendAmbiguous = override?.resendAmbiguous { settings.resendAmbiguous = resendAmbiguous }
         return settings
     }
 
@@ -117,7 +128,8 @@ package struct RetrySettings: Sendable, Decodable, Hashable {
     package var policy: RetryPolicy {
         RetryPolicy(
             maxAttempts: self.maxAttempts, initialBackoff: self.initialBackoff.duration,
-            maxBackoff: self.maxBackoff.duration)
+            maxBackoff: self.maxBackoff.duration,
+            resendAmbiguous: Set(self.resendAmbiguous.map(Notification.PushType.init(rawValue:))))
     }
 
     /// Value checks, each with its path.
@@ -126,6 +138,11 @@ package struct RetrySettings: Sendable, Decodable, Hashable {
         if !(1...100).contains(self.maxAttempts) { problems.append("\(path).max_attempts: 1…100") }
         if self.initialBackoff.duration > self.maxBackoff.duration {
             problems.append("\(path): initial_backoff above max_backoff")
+        }
+        let known = Set(Notification.PushType.allCases.map(\.rawValue))
+        for (index, name) in self.resendAmbiguous.enumerated() where !known.contains(name) {
+            problems.append(
+                "\(path).resend_ambiguous[\(index)]: not a push type (\(known.sorted().joined(separator: ", ")))")
         }
         return problems
     }

@@ -6,11 +6,23 @@ package struct RetryPolicy: Sendable, Hashable {
     package var maxAttempts: Int
     package var initialBackoff: Duration
     package var maxBackoff: Duration
+    /// Push types whose ambiguous attempts are retried (with the delivery's stable identity);
+    /// for the others an ambiguous attempt is final and reported as `ambiguous`.
+    package var resendAmbiguous: Set<Notification.PushType>
 
-    package init(maxAttempts: Int = 8, initialBackoff: Duration = .seconds(1), maxBackoff: Duration = .seconds(600)) {
+    /// Alerts only: a resent alert carries the same collapse id and replaces itself on the
+    /// device, while APNs does not deduplicate by `apns-id`, so a second background, VoIP or
+    /// Live Activity push would wake the app or ring again.
+    package static let defaultResendAmbiguous: Set<Notification.PushType> = [.alert]
+
+    package init(
+        maxAttempts: Int = 8, initialBackoff: Duration = .seconds(1), maxBackoff: Duration = .seconds(600),
+        resendAmbiguous: Set<Notification.PushType> = RetryPolicy.defaultResendAmbiguous
+    ) {
         self.maxAttempts = maxAttempts
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff
+        self.resendAmbiguous = resendAmbiguous
     }
 
     /// Where a delivery ends up.

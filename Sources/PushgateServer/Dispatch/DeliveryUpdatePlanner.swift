@@ -32,6 +32,11 @@ struct DeliveryUpdatePlanner: Sendable {
         } else if case .permanent(let reason) = report.outcome, reason == .expired {
             // The adapter found the TTL passed (it checks again right before building the request).
             decision = .finish(.expired)
+        } else if report.outcome.kind == .ambiguous,
+            !self.retryPolicy.resendAmbiguous.contains(delivery.notification.effectivePushType)
+        {
+            // A second copy of this kind of push would wake the app or ring again: report it.
+            decision = .finish(.ambiguous)
         } else {
             decision = self.retryPolicy.decide(
                 after: report.outcome,

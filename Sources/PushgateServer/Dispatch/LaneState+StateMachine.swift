@@ -12,7 +12,7 @@ struct LaneStateMachine: Sendable {
         var failureThreshold = 3
         /// The first wait before a probe; it doubles after each failed probe.
         var probeInitial: Duration = .seconds(1)
-        var probeMaximum: Duration = .seconds(30)
+        var probeMaximum: Duration = .seconds(10)
     }
 
     enum State: Sendable, Hashable {
