@@ -17,38 +17,13 @@ package enum Curl {
     }
 
     package static func run(_ arguments: [String], timeoutSeconds: Int = 15) async throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments =
-            ["curl", "-sS", "--max-time", String(timeoutSeconds), "-o", "-", "-w", "\n%{http_code} %{http_connect}"]
-            + arguments
         // NO_PROXY and friends would otherwise change what curl does with -x.
-        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        let (status, output, errorOutput) = try await withCheckedThrowingContinuation {
-            (continuation: CheckedContinuation<(Int32, String, String), any Error>) in
-            process.terminationHandler = { process in
-                let output = stdout.fileHandleForReading.readDataToEndOfFile()
-                let errorOutput = stderr.fileHandleForReading.readDataToEndOfFile()
-                continuation.resume(
-                    returning: (
-                        process.terminationStatus,
-                        String(decoding: output, as: UTF8.self),
-                        String(decoding: errorOutput, as: UTF8.self)
-                    )
-                )
-            }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
+        let (status, output, errorOutput) = try await ChildProcess.run(
+            "curl",
+            ["-sS", "--max-time", String(timeoutSeconds), "-o", "-", "-w", "\n%{http_code} %{http_connect}"]
+                + arguments,
+            environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        )
         var body = output
         var codes: [Int] = []
         if let newline = output.lastIndex(of: "\n") {

@@ -1,4 +1,5 @@
 import Foundation
+import PushgateTestSupport
 
 /// What one curl run gave back.
 struct CurlResult: Sendable {
@@ -63,33 +64,8 @@ enum Curl {
     }
 
     private static func execute(_ arguments: [String]) async throws -> (Int32, String, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["curl"] + arguments
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        return try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { process in
-                let output = stdout.fileHandleForReading.readDataToEndOfFile()
-                let errorOutput = stderr.fileHandleForReading.readDataToEndOfFile()
-                continuation.resume(
-                    returning: (
-                        process.terminationStatus,
-                        String(decoding: output, as: UTF8.self),
-                        String(decoding: errorOutput, as: UTF8.self)
-                    )
-                )
-            }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
+        let result = try await ChildProcess.run("curl", arguments)
+        return (result.status, result.stdout, result.stderr)
     }
 
     /// Output is, per request: header block, body, "\n", status code. Only the last request is returned.

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Runs a command found on `PATH` to its end, as a user would from a shell (curl, openssl, …).
+package enum ChildProcess {
+    /// The exit status and what the command wrote. `environment` replaces the inherited one
+    /// when given (curl, say, must not see proxy variables).
+    package static func run(
+        _ command: String, _ arguments: [String], environment: [String: String]? = nil
+    ) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [command] + arguments
+        if let environment { process.environment = environment }
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        return try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { process in
+                let output = stdout.fileHandleForReading.readDataToEndOfFile()
+                let errorOutput = stderr.fileHandleForReading.readDataToEndOfFile()
+                continuation.resume(
+                    returning: (
+                        process.terminationStatus,
+                        String(decoding: output, as: UTF8.self),
+                        String(decoding: errorOutput, as: UTF8.self)
+                    ))
+            }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+}
