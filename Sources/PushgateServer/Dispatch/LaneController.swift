@@ -8,8 +8,9 @@ import PushgateCore
 final class LaneController: Sendable {
     let lane: Lane
     let gate: RateGate
-    /// Deliveries held before this lane stops taking more from the store: a second of its rate,
-    /// at least a few batches.
+    /// Deliveries held before this lane stops taking more from the store: a second of its rate
+    /// (at least a few batches, at most the dispatcher's in-flight limit). A fast lane keeps the
+    /// dispatcher's whole pipeline; a slow one cannot fill it with work that only waits.
     let holdLimit: Int
     private let state: NIOLockedValueBox<(machine: LaneStateMachine, held: Int)>
 
@@ -17,7 +18,7 @@ final class LaneController: Sendable {
         self.lane = lane
         self.gate = RateGate(perSecond: policy.perSecond, concurrency: policy.concurrency)
         let second = Int(min(policy.perSecond, Double(maxInFlight)))
-        self.holdLimit = max(1, min(max(second, 4 * maxBatchSize), max(1, maxInFlight / 2)))
+        self.holdLimit = max(1, min(max(second, 4 * maxBatchSize), maxInFlight))
         self.state = NIOLockedValueBox((LaneStateMachine(settings: policy.health), 0))
     }
 
