@@ -7,6 +7,7 @@ need=()
 command -v curl >/dev/null || need+=(curl)
 command -v openssl >/dev/null || need+=(openssl)
 command -v tinyproxy >/dev/null || need+=(tinyproxy)  # the third-party CONNECT proxy the APNs adapter is tested through
+python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)  # Schemathesis' virtualenv
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}" >&2
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
@@ -18,6 +19,8 @@ swift format lint --strict --recursive Sources Tests Package.swift
 # One build of everything (the CLI tests run the pushgate executable), then the suites.
 swift build --build-tests
 swift test --skip-build
+# The server against its own OpenAPI document (Schemathesis from PyPI, all checks, fixed seed).
+scripts/openapi-conformance.sh .build/debug/pushgate
 # The test-credential script must keep working for the README's walkthrough.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
