@@ -8,6 +8,9 @@ command -v curl >/dev/null || need+=(curl)
 command -v openssl >/dev/null || need+=(openssl)
 command -v tinyproxy >/dev/null || need+=(tinyproxy)  # the third-party CONNECT proxy the APNs adapter is tested through
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)  # Schemathesis' virtualenv
+# Go and Debian's x/net: the independent HTTP/2 server of the GOAWAY interop test.
+command -v go >/dev/null || need+=(golang-go)
+[ -d /usr/share/gocode/src/golang.org/x/net/http2 ] || need+=(golang-golang-x-net-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}" >&2
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
@@ -21,6 +24,8 @@ swift build --build-tests
 swift test --skip-build
 # The server against its own OpenAPI document (Schemathesis from PyPI, all checks, fixed seed).
 scripts/openapi-conformance.sh .build/debug/pushgate
+# The APNs adapter against golang.org/x/net/http2's graceful GOAWAY, with exact accounting.
+scripts/interop-goaway.sh .build/debug/pushgate
 # The test-credential script must keep working for the README's walkthrough.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -350,6 +350,10 @@ final class APNSConnection: @unchecked Sendable {
         let attached = NIOLoopBoundBox(false, eventLoop: self.eventLoop)
         multiplexer.createStreamChannel(promise: created) { [self] stream in
             stream.eventLoop.makeCompletedFuture {
+                // Stream creation is deferred to a later tick: a GOAWAY processed meanwhile
+                // means no new stream (NIO would refuse its HEADERS, CreatedStreamAfterGoaway);
+                // the request was never sent and moves to another connection.
+                guard self.goAwayLastStreamID == nil else { throw APNSStreamNotOpened() }
                 try stream.pipeline.syncOperations.addHandler(
                     APNSStreamHandler(pending: pending, headers: headers, connection: self)
                 )
@@ -359,8 +363,11 @@ final class APNSConnection: @unchecked Sendable {
         // Stream creation is deferred; if it fails before a handler exists, report here.
         created.futureResult.assumeIsolated().whenFailure { [self] error in
             guard !attached.value else { return }
-            self.streamFailed(
-                pending, APNSTransportError(stage: .streamRefused, detail: "could not open a stream: \(error)"))
+            let failure =
+                self.goAwayLastStreamID != nil
+                ? APNSTransportError(stage: .goAwayUnprocessed, detail: "GOAWAY arrived before the stream opened")
+                : APNSTransportError(stage: .streamRefused, detail: "could not open a stream: \(error)")
+            self.streamFailed(pending, failure)
         }
     }
 
@@ -659,3 +666,6 @@ extension TimeAmount {
         self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }
+
+/// A stream not opened because the connection got GOAWAY between asking for it and its creation.
+private struct APNSStreamNotOpened: Error {}
