@@ -6,8 +6,9 @@
 #   scripts/interop-goaway.sh [PUSHGATE_BINARY]     (default: .build/debug/pushgate)
 #
 # INTEROP_COUNT (50000), INTEROP_CONCURRENCY (200), INTEROP_CONNECTIONS (2) and
-# INTEROP_GOAWAY_EVERY (5000) shape the run. Needs Debian's golang-go and
-# golang-golang-x-net-dev (scripts/test.sh installs them).
+# INTEROP_GOAWAY_EVERY (500: 100 GOAWAYs; the issue's report used 5000) shape the run. Use a
+# release build: at debug speed the race with GOAWAY is rarely hit. Needs Debian's golang-go
+# and golang-golang-x-net-dev (scripts/test.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +16,7 @@ binary=${1:-.build/debug/pushgate}
 count=${INTEROP_COUNT:-50000}
 concurrency=${INTEROP_CONCURRENCY:-200}
 connections=${INTEROP_CONNECTIONS:-2}
-every=${INTEROP_GOAWAY_EVERY:-5000}
+every=${INTEROP_GOAWAY_EVERY:-500}
 
 tmp=$(mktemp -d)
 server_pid=
