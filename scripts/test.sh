@@ -7,6 +7,10 @@ need=()
 command -v curl >/dev/null || need+=(curl)
 command -v openssl >/dev/null || need+=(openssl)
 command -v tinyproxy >/dev/null || need+=(tinyproxy)  # the third-party CONNECT proxy the APNs adapter is tested through
+python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)  # Schemathesis' virtualenv
+# Go and Debian's x/net: the independent HTTP/2 server of the GOAWAY interop test.
+command -v go >/dev/null || need+=(golang-go)
+[ -d /usr/share/gocode/src/golang.org/x/net/http2 ] || need+=(golang-golang-x-net-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}" >&2
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
@@ -18,6 +22,13 @@ swift format lint --strict --recursive Sources Tests Package.swift
 # One build of everything (the CLI tests run the pushgate executable), then the suites.
 swift build --build-tests
 swift test --skip-build
+# The server against its own OpenAPI document (Schemathesis from PyPI, all checks, fixed seed).
+scripts/openapi-conformance.sh .build/debug/pushgate
+# The APNs adapter against golang.org/x/net/http2's graceful GOAWAY, with exact accounting. At
+# release speed: a debug build is too slow to open streams in the window GOAWAY races with
+# (the build the bench scripts use, so it stays incremental).
+swift build -c release --product pushgate --scratch-path .build-release
+scripts/interop-goaway.sh .build-release/release/pushgate
 # The test-credential script must keep working for the README's walkthrough.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

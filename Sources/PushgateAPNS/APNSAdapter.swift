@@ -21,6 +21,8 @@ package final class APNSAdapter: ProviderAdapter {
     private let builder: APNSRequestBuilder
     private let pools: [DeviceTarget.Environment: APNSConnectionPool]
     private let clock: @Sendable () -> Date
+    /// The key's provider tokens (token authentication only).
+    let providerTokens: APNSProviderTokenSource?
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
 
@@ -42,17 +44,22 @@ package final class APNSAdapter: ProviderAdapter {
         guard !configuration.topic.isEmpty else {
             throw PushgateError.invalidConfiguration("apns: the topic (bundle id) is empty")
         }
-        let interval = configuration.providerTokenRefreshInterval
-        guard interval >= .seconds(20 * 60), interval < .seconds(60 * 60) else {
+        let tokenProblems = configuration.providerTokens.problems
+        guard tokenProblems.isEmpty else {
             throw PushgateError.invalidConfiguration(
-                "apns: the provider token refresh interval must be at least 20 and under 60 minutes")
+                "apns: provider tokens: " + tokenProblems.joined(separator: "; "))
         }
+        // One token source for the key, shared by both environments' pools: APNs may count
+        // token updates per key (VENDORS.md), so the pools must not mint apart.
+        var providerTokens: APNSProviderTokenSource?
+        if case .token(let key) = configuration.authentication {
+            providerTokens = APNSProviderTokenSource(key: key, policy: configuration.providerTokens, logger: logger)
+        }
+        self.providerTokens = providerTokens
         let sslContext = try Self.makeSSLContext(configuration)
         let proxySSLContext = try configuration.proxy.flatMap { try Self.makeProxySSLContext($0) }
         var pools: [DeviceTarget.Environment: APNSConnectionPool] = [:]
         for environment in DeviceTarget.Environment.allCases {
-            var signingKey: APNSSigningKey?
-            if case .token(let key) = configuration.authentication { signingKey = key }
             let endpoint = configuration.endpoint ?? (environment == .production ? .production : .sandbox)
             var poolLogger = logger
             poolLogger[metadataKey: "apns.environment"] = "\(environment.rawValue)"
@@ -61,11 +68,10 @@ package final class APNSAdapter: ProviderAdapter {
                 sslContext: sslContext,
                 proxy: configuration.proxy,
                 proxySSLContext: proxySSLContext,
-                signingKey: signingKey,
+                providerTokens: providerTokens,
                 timeouts: configuration.timeouts,
                 maxConcurrentStreams: max(1, configuration.pool.maxConcurrentStreams),
                 maxQueuedRequests: max(1, configuration.pool.maxQueuedRequests),
-                providerTokenRefreshInterval: interval,
                 maxTransparentRetries: max(0, configuration.maxTransparentRetries),
                 clock: clock,
                 logger: poolLogger

@@ -14,9 +14,8 @@ package struct APNSConfiguration: Sendable {
     package var trustOnlyAdditionalRoots: Bool = false
     package var pool: Pool = Pool()
     package var timeouts: Timeouts = Timeouts()
-    /// A connection keeps its provider token this long, then signs a new one. APNs wants
-    /// 20 min ≤ refresh < 60 min per connection (VENDORS.md A5).
-    package var providerTokenRefreshInterval: Duration = .seconds(45 * 60)
+    /// When provider tokens are minted and when connections move to a newer one.
+    package var providerTokens: ProviderTokens = ProviderTokens()
     /// Send through this CONNECT proxy (one tunnel per connection); nil connects directly.
     package var proxy: APNSProxy?
     /// Not-sent requests (GOAWAY, REFUSED_STREAM, a connection lost before the request was
@@ -93,6 +92,44 @@ package struct APNSConfiguration: Sendable {
         package var reconnectBackoffMaximum: Duration = .seconds(60)
 
         package init() {}
+    }
+
+    /// The provider-token discipline that satisfies Apple's 20-minute rule whether APNs applies
+    /// it per connection or per signing key (VENDORS.md "Points that refine the issues"): one
+    /// token per key shared by every connection, minted at most every `rotateAfter`; a
+    /// connection moves to the newest token only when its own is `switchAfter` old. So no key
+    /// mints twice within 20 minutes, no connection changes token within 20 minutes (it takes a
+    /// token younger than `rotateAfter` and keeps it until `switchAfter`), and no token is used
+    /// at 60 minutes.
+    package struct ProviderTokens: Sendable {
+        /// The shared token is replaced only once it is this old, and only when a connection
+        /// needs a token. At least 20 minutes.
+        package var rotateAfter: Duration = .seconds(30 * 60)
+        /// A connection keeps its token until it is this old. At least `rotateAfter` + 20
+        /// minutes, and under 60.
+        package var switchAfter: Duration = .seconds(50 * 60)
+        /// After `TooManyProviderTokenUpdates`, no token is minted for this long (the answered
+        /// connection goes back to its previous token if it has one); the push is retried later.
+        package var tooManyUpdatesBackoff: Duration = .seconds(20 * 60)
+
+        package init() {}
+
+        /// Every way these values break one of Apple's rules; empty when they are usable.
+        package var problems: [String] {
+            var problems: [String] = []
+            if self.rotateAfter < .seconds(20 * 60) {
+                problems.append("rotateAfter must be at least 20 minutes (one token per key per 20 minutes)")
+            }
+            if self.switchAfter - self.rotateAfter < .seconds(20 * 60) {
+                problems.append(
+                    "switchAfter must be at least 20 minutes after rotateAfter (no connection changes token sooner)")
+            }
+            if self.switchAfter >= .seconds(60 * 60) {
+                problems.append("switchAfter must be under 60 minutes (APNs refuses older tokens)")
+            }
+            if self.tooManyUpdatesBackoff <= .zero { problems.append("tooManyUpdatesBackoff must be positive") }
+            return problems
+        }
     }
 
     /// Deadlines for every network step.

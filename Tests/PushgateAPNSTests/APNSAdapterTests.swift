@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PushgateCore
 import PushgateSimulator
 import Testing
@@ -48,36 +49,103 @@ import Testing
         try await fixture.stop()
     }
 
-    @Test func aTokenIsMintedPerConnectionAndReusedUntilItsRefresh() async throws {
-        // Start 50 minutes in the past so the clock can move forward without outrunning APNs' 1 h limit.
-        let fixture = try await SimulatorFixture.start(clockOffset: -50 * 60, connections: 2)
+    @Test func oneTokenPerKeyIsSharedByTheConnectionsAndKeptUntilFiftyMinutes() async throws {
+        let fixture = try await SimulatorFixture.start(simulatorFollowsClock: true, connections: 2)
         var reports = try await fixture.sendAll((0..<40).map { _ in SimulatorFixture.delivery() })
         #expect(reports.allSatisfy { $0.outcome == .delivered })
         var counters = fixture.simulator.counters()
         #expect(counters.connectionsOpened == 2)
-        #expect(counters.providerTokensSeen == 2, "one token per connection, reused for every request")
-        #expect(counters.providerTokenChanges == 0)
+        #expect(counters.providerTokensSeen == 1, "one token for the key, on both connections")
+        #expect(fixture.adapter.providerTokens?.mintedCount == 1)
 
-        fixture.clock.advance(by: 30 * 60)  // Younger than 45 minutes: keep the token.
+        fixture.clock.advance(by: 45 * 60)  // Younger than 50 minutes: both keep it.
         reports = try await fixture.sendAll((0..<20).map { _ in SimulatorFixture.delivery() })
         #expect(reports.allSatisfy { $0.outcome == .delivered })
-        #expect(fixture.simulator.counters().providerTokensSeen == 2)
+        #expect(fixture.simulator.counters().providerTokensSeen == 1)
 
-        fixture.clock.advance(by: 16 * 60)  // 46 minutes: each connection signs a new one.
+        fixture.clock.advance(by: 6 * 60)  // 51 minutes: one new token, and both move to it.
         reports = try await fixture.sendAll((0..<20).map { _ in SimulatorFixture.delivery() })
         #expect(reports.allSatisfy { $0.outcome == .delivered })
         counters = fixture.simulator.counters()
-        #expect(counters.providerTokensSeen == 4)
+        #expect(fixture.adapter.providerTokens?.mintedCount == 2)
+        #expect(counters.providerTokensSeen == 2)
         #expect(counters.providerTokenChanges == 2)
         #expect(counters.rejected.isEmpty)
         try await fixture.stop()
     }
 
-    @Test func refreshIntervalsOutsideApplesWindowAreRefused() throws {
+    /// The discipline under both readings of Apple's 20-minute rule, over 80 minutes of
+    /// injected time, with connections replaced all along (GOAWAY every 30 requests) so new
+    /// connections keep joining while the shared token ages.
+    @Test(arguments: APNSSimulator.ProviderTokenRule.allCases)
+    func theTokenScheduleHoldsForAnHourAndMore(rule: APNSSimulator.ProviderTokenRule) async throws {
+        let fixture = try await SimulatorFixture.start(
+            simulatorFollowsClock: true, connections: 2, requestTimeout: .seconds(120)
+        ) {
+            $0.providerTokenRule = rule
+            $0.goAwayAfterRequests = 30
+        }
+        var all: [(Delivery, DeliveryReport)] = []
+        for _ in 0...40 {  // A burst every 2 simulated minutes: 0 to 80 minutes.
+            let deliveries = (0..<20).map { _ in SimulatorFixture.delivery() }
+            all += zip(deliveries, try await fixture.sendAll(deliveries))
+            fixture.clock.advance(by: 2 * 60)
+        }
+        let counters = fixture.simulator.counters()
+        // Not one token answer: no update too many (either reading), none expired.
+        #expect(counters.rejected.isEmpty, "\(counters.rejected)")
+        #expect(all.allSatisfy { $0.1.vendorStatus == nil || $0.1.vendorStatus == 200 })
+        fixture.expectDeliveredOnceOrAmbiguous(all.map(\.0), all.map(\.1))
+        #expect(counters.goAwaysSent >= 10, "connections were replaced all along")
+        // Mints at 0, 30 and 60 minutes (the first new connection after the token turned 30
+        // minutes old); the simulator saw exactly those tokens.
+        #expect(fixture.adapter.providerTokens?.mintedCount == 3)
+        #expect(counters.providerTokensSeen == 3)
+        try await fixture.stop()
+    }
+
+    @Test func tooManyProviderTokenUpdatesMintsNothingAndKeepsTheConnection() async throws {
+        let fixture = try await SimulatorFixture.start(simulatorFollowsClock: true) {
+            $0.providerTokenRule = .perConnectionAndKey
+        }
+        // Another process with the same key (a gateway just restarted, say) minted a token.
+        let other = try APNSAdapter(
+            configuration: fixture.adapter.configuration, eventLoopGroup: fixture.group,
+            logger: Logger(label: "test.apns.other"), clock: { fixture.clock.now() })
+        #expect(await other.send(SimulatorFixture.delivery(), logger: .init(label: "t")).outcome == .delivered)
+        await other.shutdown()
+
+        fixture.clock.advance(by: 5 * 60)
+        for _ in 0..<4 {
+            let report = await fixture.adapter.send(SimulatorFixture.delivery(), logger: .init(label: "t"))
+            #expect(report.outcome == .retryable(after: .seconds(60), stage: nil))
+            #expect(report.vendorReason == "TooManyProviderTokenUpdates")
+        }
+        fixture.clock.advance(by: 10 * 60)  // Still within the back-off: still no new token.
+        _ = await fixture.adapter.send(SimulatorFixture.delivery(), logger: .init(label: "t"))
+        var counters = fixture.simulator.counters()
+        #expect(fixture.adapter.providerTokens?.mintedCount == 1, "never mint on TooManyProviderTokenUpdates")
+        #expect(counters.rejected["TooManyProviderTokenUpdates"] == 5, "each push once: no resend")
+        #expect(counters.connectionsOpened == 2, "the other process's, and ours, kept")
+
+        // Once the other token has aged out and our own is due for a switch, a new one is
+        // minted (the back-off is over) and accepted.
+        fixture.clock.advance(by: 46 * 60)
+        let report = await fixture.adapter.send(SimulatorFixture.delivery(), logger: .init(label: "t"))
+        #expect(report.outcome == .delivered)
+        counters = fixture.simulator.counters()
+        #expect(fixture.adapter.providerTokens?.mintedCount == 2)
+        #expect(counters.connectionsOpened == 2)
+        try await fixture.stop()
+    }
+
+    @Test func providerTokenSchedulesThatBreakApplesRulesAreRefused() throws {
         let key = try APNSSigningKey(keyID: "K", teamID: "T", privateKey: .init())
-        for minutes in [5, 19, 60, 90] {
+        let minutes: [(rotate: Int, switch: Int)] = [(19, 50), (30, 45), (30, 60), (40, 70)]
+        for (rotate, switchAfter) in minutes {
             var configuration = APNSConfiguration(topic: "a", authentication: .token(key))
-            configuration.providerTokenRefreshInterval = .seconds(minutes * 60)
+            configuration.providerTokens.rotateAfter = .seconds(rotate * 60)
+            configuration.providerTokens.switchAfter = .seconds(switchAfter * 60)
             #expect(throws: PushgateError.self) {
                 try APNSAdapter(
                     configuration: configuration, eventLoopGroup: .singletonMultiThreadedEventLoopGroup,
@@ -94,6 +162,7 @@ import Testing
         let counters = fixture.simulator.counters()
         #expect(counters.rejected["ExpiredProviderToken"] == 2, "one resend with a fresh token, no more")
         #expect(counters.connectionsOpened == 2, "the resend used a new connection")
+        #expect(fixture.adapter.providerTokens?.mintedCount == 2, "one new token for the expired one, no more")
         try await fixture.stop()
     }
 

@@ -60,7 +60,8 @@ import Testing
             outcome: .invalidToken(
                 reason: OutcomeReason("ExpiredToken"), since: Date(timeIntervalSince1970: 1_700_000_000))),
         Row(status: 413, reason: "PayloadTooLarge", outcome: permanent("PayloadTooLarge")),
-        Row(status: 429, reason: "TooManyProviderTokenUpdates", outcome: retry, replacesConnection: true),
+        // Keep the connection and its token: a fresh one would be one more token update.
+        Row(status: 429, reason: "TooManyProviderTokenUpdates", outcome: .retryable(after: .seconds(60), stage: nil)),
         Row(status: 429, reason: "TooManyRequests", outcome: .retryable(after: .seconds(60), stage: nil)),
         Row(status: 500, reason: "InternalServerError", outcome: retry),
         Row(status: 503, reason: "ServiceUnavailable", outcome: retry),

@@ -30,8 +30,11 @@ struct SimulatorFixture {
         func advance(by seconds: TimeInterval) { self.box.withLockedValue { $0.addTimeInterval(seconds) } }
     }
 
+    /// - Parameter simulatorFollowsClock: the simulator reads the test clock too (so time moves
+    ///   for both sides), instead of the real time (so an offset makes the client's clock skewed).
     static func start(
         clockOffset: TimeInterval = 0,
+        simulatorFollowsClock: Bool = false,
         connections: Int = 1,
         requestTimeout: Duration = .seconds(10),
         simulator configure: (inout APNSSimulator.Configuration) -> Void = { _ in },
@@ -40,7 +43,9 @@ struct SimulatorFixture {
     ) async throws -> SimulatorFixture {
         let certificates = try DevelopmentCertificates.make()
         let privateKey = P256.Signing.PrivateKey()
+        let clock = TestClock(start: Date().addingTimeInterval(clockOffset))
         var simulatorConfiguration = APNSSimulator.Configuration(certificates: certificates)
+        if simulatorFollowsClock { simulatorConfiguration.clock = { clock.now() } }
         simulatorConfiguration.tokenKeys = [Self.keyID: privateKey.publicKey]
         simulatorConfiguration.teamID = Self.teamID
         simulatorConfiguration.eventLoopThreads = 1
@@ -63,7 +68,6 @@ struct SimulatorFixture {
         }
         configureAdapter(&configuration)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, connections))
-        let clock = TestClock(start: Date().addingTimeInterval(clockOffset))
         let adapter = try APNSAdapter(
             configuration: configuration,
             eventLoopGroup: group,

@@ -102,6 +102,9 @@ struct NotificationAcceptTests {
                 let unix = Int(Date().timeIntervalSince1970) + 900
                 let unixStored = try await accept(#"{"expiration":\#(unix)}"#)
                 #expect(try #require(unixStored.expiresAt).timeIntervalSince1970 == Double(unix))
+                // The same seconds written as a JSON number with a zero fraction (an integer to JSON Schema).
+                let unixFraction = try await accept(#"{"expiration":\#(unix).0}"#)
+                #expect(try #require(unixFraction.expiresAt).timeIntervalSince1970 == Double(unix))
 
                 // ttl 0: now or never, kept on the notification for the adapters.
                 let nowOrNever = try await accept(#"{"ttl":0}"#)

@@ -7,10 +7,29 @@ import Testing
 
 @testable import PushgateServer
 
-@Suite("GET and DELETE /v1/notifications/{id}", .timeLimit(.minutes(2)))
+@Suite("GET /v1/notifications/{id}, POST …/cancel and DELETE", .timeLimit(.minutes(2)))
 struct NotificationStatusTests {
-    @Test("DELETE cancels every queued delivery and returns the document; twice is harmless")
-    func cancel() async throws {
+    /// The two spellings of cancel: `POST …/cancel`, and `DELETE`, kept for older clients.
+    enum CancelSpelling: String, CaseIterable, CustomTestStringConvertible {
+        case post = "POST /v1/notifications/{id}/cancel"
+        case delete = "DELETE /v1/notifications/{id}"
+
+        var testDescription: String { self.rawValue }
+
+        func send(_ client: some TestClientProtocol, id: String, key: String = APIHarness.keyA) async throws
+            -> TestResponse
+        {
+            switch self {
+            case .post: try await client.send(.post, "/v1/notifications/\(id)/cancel", key: key)
+            case .delete: try await client.send(.delete, "/v1/notifications/\(id)", key: key)
+            }
+        }
+    }
+
+    @Test(
+        "cancel turns every queued delivery cancelled and returns the document; twice is harmless; GET still shows it",
+        arguments: CancelSpelling.allCases)
+    func cancel(spelling: CancelSpelling) async throws {
         try await APIHarness.with { harness in
             try await harness.application().test(.live) { client in
                 let accepted = try await client.post(
@@ -18,7 +37,7 @@ struct NotificationStatusTests {
                 let id = try #require(try accepted.json()["id"]?.stringValue)
                 #expect(try await harness.storedDeliveries() == 2)
 
-                let cancelled = try await client.send(.delete, "/v1/notifications/\(id)")
+                let cancelled = try await spelling.send(client, id: id)
                 #expect(cancelled.status == .ok)
                 let document = try cancelled.json()
                 #expect(document["id"]?.stringValue == id)
@@ -27,18 +46,20 @@ struct NotificationStatusTests {
                 #expect(states == ["cancelled", "cancelled"])
                 #expect(try await harness.storedDeliveries() == 0)
 
-                let again = try await client.send(.delete, "/v1/notifications/\(id)")
+                let again = try await spelling.send(client, id: id)
                 #expect(again.status == .ok)
                 #expect(try again.json()["counts"] == .object(["cancelled": .integer(2)]))
 
+                // Cancelling removes nothing: the notification is still there.
                 let shown = try await client.send(.get, "/v1/notifications/\(id)")
+                #expect(shown.status == .ok)
                 #expect(try shown.json()["deliveries"]?[0]?["state"]?.stringValue == "cancelled")
             }
         }
     }
 
-    @Test("DELETE leaves deliveries being sent alone")
-    func cancelSkipsLeased() async throws {
+    @Test("cancel leaves deliveries being sent alone", arguments: CancelSpelling.allCases)
+    func cancelSkipsLeased(spelling: CancelSpelling) async throws {
         try await APIHarness.with { harness in
             try await harness.application().test(.router) { client in
                 let accepted = try await client.post(APIHarness.body(tokens: [APNSSimulatorFixture.token()]))
@@ -46,7 +67,7 @@ struct NotificationStatusTests {
                 let leased = try await harness.store.leaseDue(
                     limit: 10, owner: "test", now: Date(), leaseDuration: .seconds(60))
                 #expect(leased.count == 1)
-                let cancelled = try await client.send(.delete, "/v1/notifications/\(id)")
+                let cancelled = try await spelling.send(client, id: id)
                 #expect(try cancelled.json()["deliveries"]?[0]?["state"]?.stringValue == "sending")
             }
         }
@@ -61,8 +82,12 @@ struct NotificationStatusTests {
 
                 try await client.send(.get, "/v1/notifications/\(id)", key: APIHarness.keyB).expectProblem(
                     "not-found", status: 404)
-                try await client.send(.delete, "/v1/notifications/\(id)", key: APIHarness.keyB).expectProblem(
-                    "not-found", status: 404)
+                for spelling in CancelSpelling.allCases {
+                    try await spelling.send(client, id: id, key: APIHarness.keyB).expectProblem(
+                        "not-found", status: 404)
+                }
+                try await client.send(.post, "/v1/notifications/not-a-uuid/cancel").expectProblem(
+                    "invalid-parameter", status: 400)
                 try await client.send(.get, "/v1/notifications/\(UUID().uuidString)").expectProblem(
                     "not-found", status: 404)
                 let malformed = try await client.send(.get, "/v1/notifications/not-a-uuid").expectProblem(

@@ -195,6 +195,11 @@ struct NotificationValidationTests {
             (#"{"title":"x"}"#, #"{"expiration":"tomorrow"}"#, "options.expiration"),
             (#"{"title":"x"}"#, #"{"expiration":"2001-01-01T00:00:00Z"}"#, "options.expiration"),
             (#"{"title":"x"}"#, #"{"ttl":5,"expiration":4102444800}"#, "options"),
+            // Further than a year away: refused, not an overflow in the store (found by schemathesis).
+            (#"{"title":"x"}"#, #"{"expiration":"9999-12-31T23:59:59Z"}"#, "options.expiration"),
+            (#"{"title":"x"}"#, #"{"expiration":4611686018427387904}"#, "options.expiration"),
+            (#"{"title":"x"}"#, #"{"expiration":1e300}"#, "options.expiration"),
+            (#"{"title":"x"}"#, #"{"expiration":1000.5}"#, "options.expiration"),
             (#"{"title":"x"}"#, #"{"push_type":"telepathy"}"#, "options.push_type"),
             (#"{"title":"x"}"#, #"{"collapse_key":""}"#, "options.collapse_key"),
             // The adapter's own limits, mapped to the option at fault.
@@ -254,7 +259,8 @@ struct NotificationValidationTests {
     func unknownRoute() async throws {
         try await self.rejecting { client in
             try await client.send(.get, "/v2/whatever").expectProblem("not-found", status: 404)
-            try await client.send(.put, "/v1/notifications").expectProblem("not-found", status: 404)
+            // A known path with another method is a 405 (MethodNotAllowedTests).
+            try await client.send(.put, "/v1/notifications").expectProblem("method-not-allowed", status: 405)
         }
     }
 }

@@ -69,6 +69,58 @@ struct APNSConnectionAuthStateTests {
         }
     }
 
+    @Test("Per key: a second token signed at start-up for another connection is one update too many")
+    func perKeyRefusesATokenPerConnection() throws {
+        let ledger = APNSKeyTokenLedger()
+        var first = APNSConnectionAuthState()
+        var second = APNSConnectionAuthState()
+        let mine = try self.token(iat: self.start)
+        let theirs = try self.token(iat: self.start)  // Same second, another signature: another token.
+        #expect(mine != theirs)
+        let accepted = first.authorize(
+            token: mine, now: self.start, verifier: self.verifier, policy: self.policy, keyLedger: ledger)
+        #expect(accepted.decision == .accepted(changedToken: false))
+        let refused = second.authorize(
+            token: theirs, now: self.start, verifier: self.verifier, policy: self.policy, keyLedger: ledger)
+        #expect(refused.decision == .rejected(.tooManyProviderTokenUpdates))
+        // Without the ledger (per connection only), the same token is fine.
+        var alone = APNSConnectionAuthState()
+        let perConnection = alone.authorize(
+            token: theirs, now: self.start, verifier: self.verifier, policy: self.policy)
+        #expect(perConnection.decision == .accepted(changedToken: false))
+    }
+
+    @Test("Per key: the shared token is welcome on every connection; the key's next token needs 20 minutes")
+    func perKeySharedToken() throws {
+        let ledger = APNSKeyTokenLedger()
+        let shared = try self.token(iat: self.start)
+        for _ in 0..<3 {
+            var connection = APNSConnectionAuthState()
+            let decision = connection.authorize(
+                token: shared, now: self.start + 30, verifier: self.verifier, policy: self.policy, keyLedger: ledger)
+            #expect(decision.decision == .accepted(changedToken: false))
+        }
+        var fresh = APNSConnectionAuthState()
+        let early = try self.token(iat: self.start + 1199)
+        #expect(
+            fresh.authorize(
+                token: early, now: self.start + 1200, verifier: self.verifier, policy: self.policy, keyLedger: ledger
+            ).decision == .rejected(.tooManyProviderTokenUpdates))
+        let next = try self.token(iat: self.start + 1800)
+        #expect(
+            fresh.authorize(
+                token: next, now: self.start + 1800, verifier: self.verifier, policy: self.policy, keyLedger: ledger
+            ).decision == .accepted(changedToken: false))
+        // Once the first token has aged out it no longer counts.
+        var late = APNSConnectionAuthState()
+        let afterExpiry = try self.token(iat: self.start + 3601 + 1200)
+        #expect(
+            late.authorize(
+                token: afterExpiry, now: self.start + 3601 + 1200, verifier: self.verifier, policy: self.policy,
+                keyLedger: ledger
+            ).decision == .accepted(changedToken: false))
+    }
+
     @Test("A rejected token is not verified again on the same connection")
     func cachesRejectedToken() throws {
         var state = APNSConnectionAuthState()

@@ -14,18 +14,18 @@ struct APNSConnectionSettings: Sendable {
     var proxy: APNSProxy?
     /// For a TLS proxy: the context of the TLS session with the proxy itself.
     var proxySSLContext: NIOSSLContext?
-    var signingKey: APNSSigningKey?
+    /// The signing key's shared provider tokens; nil with certificate authentication.
+    var providerTokens: APNSProviderTokenSource?
     var timeouts: APNSConfiguration.Timeouts
     var maxConcurrentStreams: Int
     var maxQueuedRequests: Int
-    var providerTokenRefreshInterval: Duration
     var maxTransparentRetries: Int
     var clock: @Sendable () -> Date
     var logger: Logger
 }
 
-/// One long-lived HTTP/2 connection to APNs with its own provider token, stream limit and
-/// queue of requests waiting for a stream.
+/// One long-lived HTTP/2 connection to APNs with its stream limit, its queue of requests
+/// waiting for a stream, and the provider token it sends (the key's shared one).
 ///
 /// All mutable state is confined to `eventLoop`: every entry point is either called from a
 /// channel handler on that loop or hops there first. That invariant is what makes the
@@ -72,8 +72,7 @@ final class APNSConnection: @unchecked Sendable {
     private(set) var goAwayLastStreamID: HTTP2StreamID?
     private var connectStage = FailureStage.connect
     private var setupTimeout: Scheduled<Void>?
-    private var authorization: String?
-    private var tokenIssuedAt = Date.distantPast
+    private var tokens = APNSConnectionTokens()
     private var pingTask: RepeatedTask?
     private var pingTimeout: Scheduled<Void>?
     private var lastActivity = NIODeadline.now()
@@ -344,12 +343,17 @@ final class APNSConnection: @unchecked Sendable {
         guard let multiplexer = self.multiplexer else { return }
         self.inFlight += 1
         self.peakInFlight = max(self.peakInFlight, self.inFlight)
-        let headers = self.makeHeaders(for: pending.request)
+        pending.providerToken = self.currentProviderToken()
+        let headers = self.makeHeaders(for: pending.request, authorization: pending.providerToken?.authorization)
         let created = self.eventLoop.makePromise(of: (any Channel).self)
         // Set when the handler is in the pipeline; from then on the handler reports the outcome.
         let attached = NIOLoopBoundBox(false, eventLoop: self.eventLoop)
         multiplexer.createStreamChannel(promise: created) { [self] stream in
             stream.eventLoop.makeCompletedFuture {
+                // Stream creation is deferred to a later tick: a GOAWAY processed meanwhile
+                // means no new stream (NIO would refuse its HEADERS, CreatedStreamAfterGoaway);
+                // the request was never sent and moves to another connection.
+                guard self.goAwayLastStreamID == nil else { throw APNSStreamNotOpened() }
                 try stream.pipeline.syncOperations.addHandler(
                     APNSStreamHandler(pending: pending, headers: headers, connection: self)
                 )
@@ -359,12 +363,15 @@ final class APNSConnection: @unchecked Sendable {
         // Stream creation is deferred; if it fails before a handler exists, report here.
         created.futureResult.assumeIsolated().whenFailure { [self] error in
             guard !attached.value else { return }
-            self.streamFailed(
-                pending, APNSTransportError(stage: .streamRefused, detail: "could not open a stream: \(error)"))
+            let failure =
+                self.goAwayLastStreamID != nil
+                ? APNSTransportError(stage: .goAwayUnprocessed, detail: "GOAWAY arrived before the stream opened")
+                : APNSTransportError(stage: .streamRefused, detail: "could not open a stream: \(error)")
+            self.streamFailed(pending, failure)
         }
     }
 
-    private func makeHeaders(for request: APNSRequest) -> HPACKHeaders {
+    private func makeHeaders(for request: APNSRequest, authorization: String?) -> HPACKHeaders {
         var headers = HPACKHeaders()
         headers.reserveCapacity(11)
         headers.add(name: ":method", value: "POST")
@@ -372,7 +379,7 @@ final class APNSConnection: @unchecked Sendable {
         // Unique per request: kept out of the small HPACK table (NIO-HTTP2-NOTES.md).
         headers.add(name: ":path", value: request.path, indexing: .nonIndexable)
         headers.add(name: ":authority", value: self.settings.endpoint.host)
-        if let authorization = self.currentAuthorization() {
+        if let authorization {
             headers.add(name: "authorization", value: authorization)
         }
         headers.add(name: "apns-id", value: request.apnsID, indexing: .nonIndexable)
@@ -398,27 +405,16 @@ final class APNSConnection: @unchecked Sendable {
         }
     }
 
-    /// The connection's bearer token, signed anew once it is `providerTokenRefreshInterval`
-    /// old: one token per connection, never changed sooner (VENDORS.md A5).
-    private func currentAuthorization() -> String? {
-        guard let key = self.settings.signingKey else { return nil }
-        let now = self.settings.clock()
-        if let authorization = self.authorization,
-            now.timeIntervalSince(self.tokenIssuedAt) < self.settings.providerTokenRefreshInterval.timeInterval
-        {
-            return authorization
+    /// The provider token for the next request: the connection's own until it is
+    /// `switchAfter` old, then the key's newest (VENDORS.md's discipline, `APNSProviderTokenSchedule`).
+    private func currentProviderToken() -> APNSProviderToken? {
+        guard let source = self.settings.providerTokens else { return nil }
+        let before = self.tokens.current
+        let token = self.tokens.token(now: self.settings.clock(), source: source)
+        if before != nil, token != before {
+            self.logger.debug("moved to a newer APNs provider token")
         }
-        do {
-            let token = try key.makeProviderToken(issuedAt: now)
-            if self.authorization != nil {
-                self.logger.debug("refreshed the APNs provider token")
-            }
-            self.authorization = "bearer " + token
-            self.tokenIssuedAt = now
-        } catch {
-            self.logger.error("could not sign an APNs provider token", metadata: ["error": "\(error)"])
-        }
-        return self.authorization
+        return token
     }
 
     func responseReceived(_ response: APNSResponse, for pending: APNSPendingRequest) {
@@ -430,6 +426,7 @@ final class APNSConnection: @unchecked Sendable {
                 self.pool.connectionDelivered(self)
             }
         } else {
+            self.providerTokenRejected(response, pending: pending)
             let rule = APNSResponseClassifier.classify(response)
             if rule.connectionAction == .replaceConnection {
                 self.logger.info(
@@ -451,6 +448,23 @@ final class APNSConnection: @unchecked Sendable {
         var response = response
         response.afterFreshConnection = pending.resentForProviderToken
         pending.succeed(response)
+    }
+
+    /// What the token answers mean for the key's tokens: never mint after too many updates;
+    /// mint once after an expiry.
+    private func providerTokenRejected(_ response: APNSResponse, pending: APNSPendingRequest) {
+        guard let source = self.settings.providerTokens else { return }
+        switch response.reason {
+        case .tooManyProviderTokenUpdates?:
+            let now = self.settings.clock()
+            self.tokens.rejectedTooManyUpdates(
+                pending.providerToken, now: now, backoff: source.policy.tooManyUpdatesBackoff)
+            source.rejectedTooManyUpdates(now: now)
+        case .expiredProviderToken?:
+            if let token = pending.providerToken { source.rejectedExpired(token) }
+        default:
+            break
+        }
     }
 
     func streamFailed(_ pending: APNSPendingRequest, _ failure: APNSTransportError) {
@@ -652,3 +666,6 @@ extension TimeAmount {
         self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }
+
+/// A stream not opened because the connection got GOAWAY between asking for it and its creation.
+private struct APNSStreamNotOpened: Error {}

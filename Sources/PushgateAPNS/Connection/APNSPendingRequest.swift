@@ -13,6 +13,8 @@ final class APNSPendingRequest: @unchecked Sendable {
     /// One resend on a fresh connection after a stale-token answer, never more.
     var resentForProviderToken = false
     var isCompleted = false
+    /// The provider token its last attempt carried, for what a token rejection means.
+    var providerToken: APNSProviderToken?
     /// The stream carrying the request, while it has one.
     var stream: (any Channel)?
 

@@ -80,8 +80,10 @@ package enum APNSResponseClassifier {
         .expiredToken: rule(.invalidToken(reason: OutcomeReason("ExpiredToken"), since: nil)),
         // 413.
         .payloadTooLarge: rule(permanent(.payloadTooLarge)),
-        // 429: our token changed too often on one connection (a gateway bug) or one device is hit too often.
-        .tooManyProviderTokenUpdates: rule(.retryable(after: nil, stage: nil), .replaceConnection, resend: true),
+        // 429: our tokens changed too often (per connection or per key, VENDORS.md): keep the
+        // connection and its token, mint nothing, and retry later; a fresh connection would
+        // need a fresh token, one more update. Or one device is hit too often.
+        .tooManyProviderTokenUpdates: rule(.retryable(after: .seconds(60), stage: nil)),
         .tooManyRequests: rule(.retryable(after: .seconds(60), stage: nil)),
         // 5xx.
         .internalServerError: rule(.retryable(after: nil, stage: nil)),

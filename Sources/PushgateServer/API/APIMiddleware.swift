@@ -22,7 +22,7 @@ struct APIMiddleware: RouterMiddleware {
         context.logger = logger
         let started = ContinuousClock.now
 
-        let response: Response
+        var response: Response
         var problem: ProblemDocument?
         do {
             response = try await next(request, context)
@@ -30,7 +30,7 @@ struct APIMiddleware: RouterMiddleware {
             problem = error
             response = error.response(requestID: requestID?.description)
         } catch {
-            let mapped = Self.problem(for: error)
+            let mapped = Self.problem(for: error, request: request, endpointPath: context.endpointPath)
             if mapped.kind == .internalError {
                 // Never `\(request)`: its headers hold the API key.
                 logger.error(
@@ -42,11 +42,19 @@ struct APIMiddleware: RouterMiddleware {
             response = mapped.response(requestID: requestID?.description)
         }
 
+        if problem != nil, request.method == .head {
+            // A HEAD answer carries the headers only (RFC 9110 §9.3.2).
+            response.body = .init()
+        }
+
         // The route pattern, never the path: ids in paths would explode the label set. Unknown
-        // routes get one label without the method, which a client may invent freely.
+        // routes (and unknown methods on known ones) get one label without the method, which a
+        // client may invent freely.
         let route: String
         if let pattern = context.endpointPath, pattern != Self.notFoundRoute {
             route = "\(request.method.rawValue) \(pattern)"
+        } else if problem?.kind == .methodNotAllowed {
+            route = Self.methodNotAllowedRoute
         } else {
             route = Self.notFoundRoute
         }
@@ -77,9 +85,21 @@ struct APIMiddleware: RouterMiddleware {
     static let requestIDKey = "hb.request.id"
     /// Hummingbird's endpoint path for requests no route matched.
     static let notFoundRoute = "NotFound"
+    /// The one label for a known path asked with a method it does not have.
+    static let methodNotAllowedRoute = "MethodNotAllowed"
 
     /// Errors from Hummingbird itself (unknown route, a body it refused) keep their status;
     /// anything else is a bug or an outage and becomes a 500 without details.
+    static func problem(for error: any Error, request: Request, endpointPath: String?) -> ProblemDocument {
+        // No route took this method, but the path exists: 405 naming the methods it has.
+        if let httpError = error as? any HTTPResponseError, httpError.status == .notFound,
+            endpointPath == Self.notFoundRoute, let route = APIRouteTable.route(matching: request.uri.path)
+        {
+            return ProblemDocument.methodNotAllowed(request.method, route: route)
+        }
+        return Self.problem(for: error)
+    }
+
     static func problem(for error: any Error) -> ProblemDocument {
         if error is NIOTooManyBytesError {
             return ProblemDocument(.requestTooLarge, detail: "the request body exceeds the size limit")

@@ -17,8 +17,8 @@ struct NotificationRequest: Sendable {
     var notification: PushgateCore.Notification
     var targets: [DeviceTarget]
 
-    /// Longest `ttl` accepted: no vendor keeps a notification longer than a few weeks, and
-    /// a bound keeps date arithmetic far from overflow.
+    /// Longest `ttl` accepted, and furthest `expiration`: no vendor keeps a notification
+    /// longer than a few weeks, and a bound keeps date arithmetic far from overflow.
     static let maxTTL = 366 * 86_400
 
     static let topLevelKeys: Set<String> = ["notification", "options", "overrides", "targets"]
@@ -158,6 +158,10 @@ struct NotificationRequest: Sendable {
             }
         case .integer(let seconds)? where seconds >= 0:
             notification.expiration = Date(timeIntervalSince1970: TimeInterval(seconds))
+        case .number(let seconds)? where seconds >= 0 && seconds == seconds.rounded():
+            // 1700000000.0 is an integer written differently (JSON Schema agrees). Clamped: any
+            // value that large is refused below as too far away.
+            notification.expiration = Date(timeIntervalSince1970: min(seconds, 1e15))
         default:
             reader.fail("\(path).expiration", "must be an RFC 3339 date-time (2025-06-01T12:00:00Z) or unix seconds")
         }
@@ -166,6 +170,10 @@ struct NotificationRequest: Sendable {
                 reader.fail(path, "give ttl or expiration, not both")
             } else if expiration <= now {
                 reader.fail("\(path).expiration", "is in the past")
+            } else if expiration.timeIntervalSince(now) > TimeInterval(Self.maxTTL) {
+                // The same bound as `ttl`; without it a far date (9999, 2^62 s) overflows the
+                // store's millisecond arithmetic.
+                reader.fail("\(path).expiration", "is more than \(Self.maxTTL / 86_400) days away")
             }
         }
     }

@@ -1,6 +1,6 @@
 // The OpenAPI document, compiled into the binary so that `pushgate` needs no resource folder
 // next to it. `openapi.yaml` at the repository root is the same text for tools (a test keeps
-// the two identical); edit both together.
+// the two identical); edit openapi.yaml and run scripts/embed-openapi.sh.
 extension OpenAPIDocument {
     static let text = #"""
         openapi: 3.1.0
@@ -27,9 +27,10 @@ extension OpenAPIDocument {
             | `https://pushgate.dev/problems/invalid-idempotency-key` | 400 | `Idempotency-Key` is not 1–255 printable ASCII characters, or sent twice |
             | `https://pushgate.dev/problems/unauthorized` | 401 | missing, malformed or unknown API key |
             | `https://pushgate.dev/problems/not-found` | 404 | no such notification for this app, or no such route |
+            | `https://pushgate.dev/problems/method-not-allowed` | 405 | the path exists but not with this method; `Allow` lists the methods it has |
             | `https://pushgate.dev/problems/idempotency-request-in-progress` | 409 | the first request with this `Idempotency-Key` is still being processed |
             | `https://pushgate.dev/problems/request-too-large` | 413 | the body exceeds the configured `max_request_bytes` |
-            | `https://pushgate.dev/problems/validation-failed` | 422 | a field is missing, unknown, of the wrong type or refused by the target's vendor |
+            | `https://pushgate.dev/problems/validation-failed` | 422 | a field is missing, unknown or of the wrong type; a target names a vendor the app has no credentials for; or the target's vendor refuses it (token format, payload size, expiry, …) |
             | `https://pushgate.dev/problems/too-many-targets` | 422 | more targets than allowed in one request (1000) |
             | `https://pushgate.dev/problems/idempotency-key-reused` | 422 | the `Idempotency-Key` was used before with a different body |
             | `https://pushgate.dev/problems/internal-error` | 500 | a bug; the request id in the document is in the logs |
@@ -40,6 +41,16 @@ extension OpenAPIDocument {
             (draft-ietf-httpapi-idempotency-key-header). Keys are scoped per app and remembered for the
             configured `idempotency_window` (24 hours by default). The request fingerprint is the
             SHA-256 of the body bytes exactly as sent: a retry must send the same bytes.
+
+            **Validation the schema cannot express.** A request that matches this document can still
+            get `422 validation-failed`, naming each field at fault: a target's `vendor` that this
+            gateway does not send to or that the app has no credentials for; a token the vendor's
+            adapter rejects (APNs: hex, 64 characters); a payload the vendor would refuse once built
+            (APNs: over 4096 bytes, 5120 for VoIP); an `expiration` in the past or given with `ttl`;
+            a priority the push type does not allow.
+
+            **Methods.** A path asked with a method it does not have answers `405 method-not-allowed`
+            with an `Allow` header listing its methods.
           license:
             name: Apache-2.0
             identifier: Apache-2.0
@@ -145,12 +156,42 @@ extension OpenAPIDocument {
                   $ref: "#/components/responses/StoreUnavailable"
             delete:
               tags: [notifications]
+              operationId: cancelNotificationByDelete
+              deprecated: true
+              summary: Cancel the deliveries not sent yet (use `POST /v1/notifications/{id}/cancel`).
+              description: |
+                The first spelling of `POST /v1/notifications/{id}/cancel`, kept for the clients that
+                use it; it does exactly the same. Despite the method it removes nothing: the
+                notification stays, and `GET` afterwards answers `200` with its deliveries `cancelled`.
+              responses:
+                "200":
+                  description: The notification after cancelling.
+                  content:
+                    application/json:
+                      schema:
+                        $ref: "#/components/schemas/NotificationStatus"
+                "400":
+                  $ref: "#/components/responses/InvalidParameter"
+                "401":
+                  $ref: "#/components/responses/Unauthorized"
+                "404":
+                  $ref: "#/components/responses/NotFound"
+                "500":
+                  $ref: "#/components/responses/InternalError"
+                "503":
+                  $ref: "#/components/responses/StoreUnavailable"
+
+          /v1/notifications/{id}/cancel:
+            parameters:
+              - $ref: "#/components/parameters/NotificationID"
+            post:
+              tags: [notifications]
               operationId: cancelNotification
               summary: Cancel the deliveries not sent yet.
               description: |
                 Every delivery still `queued` becomes `cancelled`. Deliveries being sent or already
-                final are left as they are. Returns the notification afterwards. Cancelling twice is
-                harmless.
+                final are left as they are. The notification itself stays: this and every later `GET`
+                show it with its deliveries' states. Cancelling twice is harmless. No body.
               responses:
                 "200":
                   description: The notification after cancelling.
@@ -277,11 +318,11 @@ extension OpenAPIDocument {
               security: []
               responses:
                 "200":
-                  description: The OpenAPI 3.1 document.
+                  description: The OpenAPI 3.1 document (YAML).
                   content:
                     application/yaml:
                       schema:
-                        type: string
+                        type: object
                 "500":
                   $ref: "#/components/responses/InternalError"
 
@@ -301,15 +342,18 @@ extension OpenAPIDocument {
               in: header
               required: false
               description: |
-                Makes retries safe. 1–255 printable ASCII characters, as a Structured Field string
-                (`"8e03978e-40d5-43e8-bc93-6894a57f9324"`) or bare. Scoped per app. Same key and same
-                body: the original `202` again with `Idempotent-Replayed: true`. Same key, different
-                body: `422 idempotency-key-reused`. Same key while the first request is still being
-                processed: `409 idempotency-request-in-progress`.
+                Makes retries safe. 1–255 printable ASCII characters (space to `~`), bare or as a
+                Structured Field string (`"8e03978e-40d5-43e8-bc93-6894a57f9324"`, where `\"` and `\\`
+                stand for `"` and `\`; the quoted and bare forms of one value are the same key). A bare
+                key does not start with `"`, and neither form starts or ends with a space (HTTP drops
+                those). Scoped per app. Same key and same body: the original `202` again with
+                `Idempotent-Replayed: true`. Same key, different body: `422 idempotency-key-reused`.
+                Same key while the first request is still being processed: `409
+                idempotency-request-in-progress`. Anything else, or the header sent twice: `400
+                invalid-idempotency-key`.
               schema:
                 type: string
-                minLength: 1
-                maxLength: 257
+                pattern: '^(?:[!#-~](?:[ -~]{0,253}[!-~])?|"(?:[ !#-\[\]-~]|\\["\\]){1,255}")$'
               example: '"8e03978e-40d5-43e8-bc93-6894a57f9324"'
             NotificationID:
               name: id
@@ -383,7 +427,9 @@ extension OpenAPIDocument {
                   schema:
                     $ref: "#/components/schemas/Problem"
             UnprocessableRequest:
-              description: "`validation-failed`, `too-many-targets` or `idempotency-key-reused`."
+              description: |
+                `validation-failed` (including a target whose vendor the app has no credentials for, and
+                what the target's vendor refuses), `too-many-targets` or `idempotency-key-reused`.
               content:
                 application/problem+json:
                   schema:
@@ -418,6 +464,49 @@ extension OpenAPIDocument {
               type: object
               additionalProperties: false
               required: [notification, targets]
+              description: |
+                A push that only wakes the app (`push_type: background`, or `content_available` with
+                nothing visible and no `push_type`) goes at priority `normal` or `low`: APNs refuses
+                `high` for it (`422` naming `options.priority`).
+              allOf:
+                - if:
+                    required: [options]
+                    properties:
+                      options:
+                        required: [push_type]
+                        properties:
+                          push_type:
+                            const: background
+                  then:
+                    properties:
+                      options:
+                        properties:
+                          priority:
+                            enum: [normal, low]
+                - if:
+                    required: [notification, options]
+                    properties:
+                      notification:
+                        required: [content_available]
+                        properties:
+                          content_available:
+                            const: true
+                        not:
+                          anyOf:
+                            - required: [title]
+                            - required: [body]
+                            - required: [subtitle]
+                            - required: [badge]
+                            - required: [sound]
+                      options:
+                        not:
+                          required: [push_type]
+                  then:
+                    properties:
+                      options:
+                        properties:
+                          priority:
+                            enum: [normal, low]
               properties:
                 notification:
                   $ref: "#/components/schemas/Notification"
@@ -446,6 +535,7 @@ extension OpenAPIDocument {
                 badge:
                   type: integer
                   minimum: 0
+                  maximum: 2147483647
                 sound:
                   oneOf:
                     - type: string
@@ -456,6 +546,9 @@ extension OpenAPIDocument {
                   type: object
                   description: Custom keys delivered to the app next to the visible part (`aps` is reserved).
                   additionalProperties: true
+                  propertyNames:
+                    not:
+                      const: aps
                 category:
                   type: string
                 thread_id:
@@ -495,6 +588,8 @@ extension OpenAPIDocument {
               type: object
               additionalProperties: false
               description: Give `ttl` or `expiration`, not both; without either the app's `default_ttl` applies.
+              not:
+                required: [ttl, expiration]
               properties:
                 priority:
                   type: string
@@ -506,7 +601,9 @@ extension OpenAPIDocument {
                   maximum: 31622400
                   description: Seconds the vendor may keep trying from acceptance. `0` means now or never.
                 expiration:
-                  description: When the notification stops being worth delivering; must be in the future.
+                  description: |
+                    When the notification stops being worth delivering: after acceptance and at most 366
+                    days later (like `ttl`); otherwise `422` naming `options.expiration`.
                   oneOf:
                     - type: string
                       format: date-time
@@ -517,7 +614,10 @@ extension OpenAPIDocument {
                 collapse_key:
                   type: string
                   minLength: 1
-                  description: Notifications with the same key replace each other on the device (APNs at most 64 bytes).
+                  maxLength: 64
+                  description: |
+                    Notifications with the same key replace each other on the device. APNs counts its
+                    limit in UTF-8 bytes: at most 64 (a longer one is `422` naming `options.collapse_key`).
                 push_type:
                   type: string
                   enum: [alert, background, location, voip, complication, fileprovider, mdm, liveactivity, pushtotalk, widgets, controls]
@@ -525,21 +625,11 @@ extension OpenAPIDocument {
             Overrides:
               type: object
               additionalProperties: false
-              description: Raw per-vendor JSON merged over what the adapter builds (for APNs top-level keys, and `aps` key by key).
+              description: |
+                Raw per-vendor JSON merged over what the adapter builds (for APNs top-level keys, and
+                `aps` key by key). One key per vendor of this build (`Vendor`); another key is `422`.
               properties:
                 apns:
-                  type: object
-                huawei:
-                  type: object
-                xiaomi:
-                  type: object
-                vivo:
-                  type: object
-                fcm:
-                  type: object
-                oppo:
-                  type: object
-                honor:
                   type: object
 
             Target:
@@ -551,15 +641,21 @@ extension OpenAPIDocument {
                   $ref: "#/components/schemas/Vendor"
                 token:
                   type: string
-                  minLength: 1
-                  description: The vendor's device token (APNs hex).
+                  description: |
+                    The vendor's device token. APNs: hex, an even number of 32 to 200 digits (64 today;
+                    Apple says not to assume a length).
+                  pattern: '^(?:[0-9a-fA-F]{2}){16,100}$'
                 environment:
                   $ref: "#/components/schemas/Environment"
 
             Vendor:
               type: string
-              description: A vendor configured for the app.
-              examples: [apns, huawei, xiaomi, vivo]
+              description: |
+                A vendor this build of the gateway sends to (the list grows with each vendor adapter).
+                A target also needs the app to have credentials for its vendor: a vendor listed here
+                that the app has no credentials for is `422 validation-failed` naming
+                `targets[i].vendor`.
+              enum: [apns]
 
             Environment:
               type: string
@@ -738,6 +834,7 @@ extension OpenAPIDocument {
                     - https://pushgate.dev/problems/invalid-idempotency-key
                     - https://pushgate.dev/problems/unauthorized
                     - https://pushgate.dev/problems/not-found
+                    - https://pushgate.dev/problems/method-not-allowed
                     - https://pushgate.dev/problems/idempotency-request-in-progress
                     - https://pushgate.dev/problems/request-too-large
                     - https://pushgate.dev/problems/validation-failed

@@ -19,6 +19,8 @@ enum OpenAPIDocument {
         /// Every `$ref` that does not resolve inside the document.
         var unresolvedReferences: [String]
         var openAPIVersion: String?
+        /// `components.schemas.Vendor.enum`: the vendors the document says this build sends to.
+        var vendors: [String]
     }
 
     static func summarize(_ bytes: [UInt8]) throws -> Summary {
@@ -40,8 +42,10 @@ enum OpenAPIDocument {
         var references: [String] = []
         Self.collectReferences(root, into: &references)
         let unresolved = references.filter { Self.resolve($0, in: root) == nil }
+        let vendors = root["components"]?["schemas"]?["Vendor"]?["enum"]?.sequence?.compactMap(\.string) ?? []
         return Summary(
-            operations: operations, unresolvedReferences: unresolved, openAPIVersion: root["openapi"]?.string)
+            operations: operations, unresolvedReferences: unresolved, openAPIVersion: root["openapi"]?.string,
+            vendors: vendors)
     }
 
     private static func collectReferences(_ node: Node, into references: inout [String]) {

@@ -26,6 +26,8 @@ package struct ProblemDocument: Error, Sendable, Hashable {
             slug: "invalid-idempotency-key", title: "The Idempotency-Key header is invalid", status: 400)
         package static let notFound = Kind(
             slug: "not-found", title: "Not found", status: 404)
+        package static let methodNotAllowed = Kind(
+            slug: "method-not-allowed", title: "The method is not allowed on this resource", status: 405)
         package static let idempotencyRequestInProgress = Kind(
             slug: "idempotency-request-in-progress",
             title: "A request with this Idempotency-Key is still being processed", status: 409)
@@ -48,7 +50,7 @@ package struct ProblemDocument: Error, Sendable, Hashable {
         /// Every published type, for the OpenAPI document's test.
         package static let all: [Kind] = [
             .unauthorized, .malformedJSON, .invalidParameter, .invalidIdempotencyKey, .notFound,
-            .idempotencyRequestInProgress, .requestTooLarge, .validationFailed,
+            .methodNotAllowed, .idempotencyRequestInProgress, .requestTooLarge, .validationFailed,
             .tooManyTargets, .idempotencyKeyReused, .internalError, .storeUnavailable, .notReady,
         ]
     }
@@ -156,6 +158,16 @@ extension ProblemDocument {
 
     static func notFound(_ detail: String) -> ProblemDocument {
         ProblemDocument(.notFound, detail: detail)
+    }
+
+    /// RFC 9110 §15.5.6: a 405 names the methods the resource has in `Allow`.
+    static func methodNotAllowed(_ method: HTTPRequest.Method, route: APIRouteTable.Route) -> ProblemDocument {
+        let allow = APIRouteTable.allowHeader(for: route)
+        return ProblemDocument(
+            .methodNotAllowed,
+            detail: "\(route.path) does not accept \(method.rawValue); it accepts \(allow)",
+            headers: [.allow: allow]
+        )
     }
 
     static var unauthorized: ProblemDocument {

@@ -5,7 +5,8 @@ import NIOCore
 import PushgateCore
 import PushgateStore
 
-/// `POST /v1/notifications`, `GET` and `DELETE /v1/notifications/{id}`.
+/// `POST /v1/notifications`, `GET /v1/notifications/{id}`, `POST /v1/notifications/{id}/cancel`
+/// (and `DELETE /v1/notifications/{id}`, its older spelling).
 ///
 /// Accepting is all or nothing (ARCHITECTURE rules 1 and 10): the body is parsed, every field
 /// and every target is validated (by the target vendor's adapter too), and only then is the
@@ -16,6 +17,7 @@ struct NotificationRoutes: Sendable {
 
     static let collectionPath: RouterPath = "/v1/notifications"
     static let itemPath: RouterPath = "/v1/notifications/{id}"
+    static let cancelPath: RouterPath = "/v1/notifications/{id}/cancel"
 
     func register(on router: Router<BasicRequestContext>) {
         router.post(Self.collectionPath) { request, context in
@@ -23,6 +25,12 @@ struct NotificationRoutes: Sendable {
         }
         router.get(Self.itemPath) { request, context in
             try await self.show(request, context: context)
+        }
+        // Cancelling keeps the notification (GET shows its deliveries `cancelled`), so it is an
+        // action on the resource, not its deletion. DELETE, the first spelling, stays for the
+        // clients that use it; the document marks it deprecated.
+        router.post(Self.cancelPath) { request, context in
+            try await self.cancel(request, context: context)
         }
         router.delete(Self.itemPath) { request, context in
             try await self.cancel(request, context: context)
@@ -186,7 +194,7 @@ struct NotificationRoutes: Sendable {
         return Response(status: .accepted, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    // MARK: GET / DELETE /v1/notifications/{id}
+    // MARK: GET /v1/notifications/{id}, POST …/cancel (DELETE)
 
     func show(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let app = try self.api.authenticate(request)

@@ -6,6 +6,8 @@
 /// - `iat` older than `maximumAge` is `ExpiredProviderToken`, also for the cached current token as time passes.
 /// - Switching to a different token whose `iat` is less than `minimumRefreshInterval` after the current token's is
 ///   `TooManyProviderTokenUpdates`; the connection keeps its current token.
+/// - With a key ledger (`ProviderTokenRule.perConnectionAndKey`), a token new to the whole simulator whose `iat` is
+///   less than `minimumRefreshInterval` from another live token of the same key is `TooManyProviderTokenUpdates` too.
 struct APNSConnectionAuthState: Sendable {
     struct Policy: Sendable {
         /// Seconds after `iat` during which a token is accepted.
@@ -30,12 +32,14 @@ struct APNSConnectionAuthState: Sendable {
 
     /// Decides one request's `authorization` token. `now` is in seconds since the epoch.
     ///
-    /// `verified` is true when this call ran the verifier (a token string new to this connection).
+    /// `verified` is true when this call ran the verifier (a token string new to this connection). `keyLedger` is the
+    /// simulator-wide record of each key's tokens, when the rule is also applied per key.
     mutating func authorize(
         token: Substring,
         now: Int64,
         verifier: ProviderTokenVerifier,
-        policy: Policy
+        policy: Policy,
+        keyLedger: APNSKeyTokenLedger? = nil
     ) -> (decision: Decision, verified: Bool) {
         if let currentToken, let currentClaims, token == currentToken {
             if now - currentClaims.issuedAt > policy.maximumAge {
@@ -68,6 +72,9 @@ struct APNSConnectionAuthState: Sendable {
             return (.rejected(.expiredProviderToken), verified)
         }
         if let currentClaims, claims.issuedAt - currentClaims.issuedAt < policy.minimumRefreshInterval {
+            return (.rejected(.tooManyProviderTokenUpdates), verified)
+        }
+        if let keyLedger, !keyLedger.admit(token, claims: claims, now: now, policy: policy) {
             return (.rejected(.tooManyProviderTokenUpdates), verified)
         }
 

@@ -92,7 +92,8 @@ final class APNSConnectionHandler: ChannelInboundHandler {
             token: token,
             now: self.server.now(),
             verifier: self.server.tokenVerifier,
-            policy: self.server.authPolicy
+            policy: self.server.authPolicy,
+            keyLedger: self.server.keyLedger
         )
         if verified {
             self.server.store.recordTokenVerified(token)

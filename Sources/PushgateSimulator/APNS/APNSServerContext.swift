@@ -7,6 +7,8 @@ final class APNSServerContext: Sendable {
     let validator: APNSRequestValidator
     let tokenVerifier: ProviderTokenVerifier
     let authPolicy: APNSConnectionAuthState.Policy
+    /// Each key's tokens across connections; nil unless the token rule is also applied per key.
+    let keyLedger: APNSKeyTokenLedger?
     let faults: APNSFaultTable
     let store: APNSCounterStore
     let logger: Logger
@@ -34,6 +36,7 @@ final class APNSServerContext: Sendable {
             maximumAge: configuration.tokenMaxAge.components.seconds,
             minimumRefreshInterval: configuration.tokenMinRefreshInterval.components.seconds
         )
+        self.keyLedger = configuration.providerTokenRule == .perConnectionAndKey ? APNSKeyTokenLedger() : nil
         self.faults = APNSFaultTable(rules: configuration.faults, slowResponseDelay: configuration.slowResponseDelay)
         self.store = store
         self.logger = logger

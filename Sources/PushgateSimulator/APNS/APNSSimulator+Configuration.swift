@@ -35,6 +35,8 @@ extension APNSSimulator {
         /// A connection switching to a token whose `iat` is less than this after its previous token's gets 429
         /// `TooManyProviderTokenUpdates`.
         package var tokenMinRefreshInterval: Duration = .seconds(1200)
+        /// Whether `tokenMinRefreshInterval` is applied per connection only, or per signing key as well.
+        package var providerTokenRule: ProviderTokenRule = .perConnection
         package var deviceTokenHexLength: Int = 64
         /// nil accepts any topic; otherwise a token-auth topic (without its push-type suffix) not in the set gets 400
         /// `TopicDisallowed`.

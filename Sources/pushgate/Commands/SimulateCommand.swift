@@ -82,6 +82,15 @@ struct SimulateAPNSCommand: AsyncParsableCommand {
     @Option(name: .customLong("goaway-after"), help: "Send GOAWAY after this many requests on each connection.")
     var goAwayAfter: Int?
 
+    @Option(
+        name: .customLong("token-rule"),
+        help: """
+            Where the 20-minute provider-token rule applies: per-connection, or per-key (per connection and per \
+            signing key, the strict reading).
+            """
+    )
+    var tokenRule: APNSSimulator.ProviderTokenRule = .perConnection
+
     @Option(help: "Event loop threads (default: one per core).")
     var threads: Int?
 
@@ -192,6 +201,7 @@ struct SimulateAPNSCommand: AsyncParsableCommand {
         configuration.teamID = self.teamID
         configuration.maxConcurrentStreams = self.maxStreams
         configuration.goAwayAfterRequests = self.goAwayAfter
+        configuration.providerTokenRule = self.tokenRule
         configuration.acceptDERSignatures = self.lenientDER
         if self.noFaults {
             configuration.faults = []
@@ -215,3 +225,5 @@ struct SimulateAPNSCommand: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
+
+extension APNSSimulator.ProviderTokenRule: ExpressibleByArgument {}
