@@ -52,7 +52,10 @@ key=$(cat "$tmp/data/demo-api-key")
 # The hooks excuse a 422 to schema-valid data only where the document says the schema cannot
 # tell (a reused Idempotency-Key, an expiration outside its window), and check that claim.
 set +e
-SCHEMATHESIS_HOOKS=Tests/OpenAPIConformance/hooks.py "$venv/bin/schemathesis" run "$base/openapi.yaml" \
+# Run from the temporary folder: Schemathesis and Hypothesis keep their state in the working
+# directory, which must stay out of the repository.
+hooks="$PWD/Tests/OpenAPIConformance/hooks.py"
+(cd "$tmp" && SCHEMATHESIS_HOOKS="$hooks" "$venv/bin/schemathesis" run "$base/openapi.yaml" \
   --url "$base" \
   --checks all \
   --max-examples "$max_examples" \
@@ -61,7 +64,7 @@ SCHEMATHESIS_HOOKS=Tests/OpenAPIConformance/hooks.py "$venv/bin/schemathesis" ru
   --generation-database none \
   --workers 1 \
   --header "Authorization: Bearer $key" \
-  --no-color >"$tmp/schemathesis.out" 2>&1
+  --no-color >"$tmp/schemathesis.out" 2>&1)
 status=$?
 set -e
 cat "$tmp/schemathesis.out"

@@ -195,6 +195,26 @@ import Testing
         try await fixture.stop()
     }
 
+    /// The simulator shutting connections down the way golang.org/x/net/http2 does (GOAWAY as
+    /// soon as the Nth request arrives, before earlier streams are answered; later streams
+    /// dropped without RST_STREAM): every push is answered exactly once, none is ambiguous.
+    @Test func goAwayBeforeAnsweringIsExactlyOnceAndNeverAmbiguous() async throws {
+        let fixture = try await SimulatorFixture.start(connections: 2, requestTimeout: .seconds(120)) {
+            $0.goAwayAfterRequests = 25
+            $0.goAwayBeforeAnswering = true
+        }
+        let deliveries = (0..<400).map { _ in SimulatorFixture.delivery() }
+        let reports = try await fixture.sendAll(deliveries)
+        let counters = fixture.simulator.counters()
+        #expect(counters.goAwaysSent >= 10)
+        #expect(counters.duplicateAPNSIDs == 0)
+        for (delivery, report) in zip(deliveries, reports) {
+            #expect(report.outcome == .delivered, "\(report.outcome) \(report.vendorReason ?? "")")
+            #expect(fixture.simulator.acceptedCount(apnsID: delivery.id.uuidString) == 1)
+        }
+        try await fixture.stop()
+    }
+
     @Test func connectionDropsAreAccountedExactly() async throws {
         let fixture = try await SimulatorFixture.start(connections: 2)
         // Every 20th delivery makes the simulator drop its connection after reading the request.

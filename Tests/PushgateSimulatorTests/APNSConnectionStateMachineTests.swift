@@ -66,4 +66,21 @@ struct APNSConnectionStateMachineTests {
         #expect(machine.streamClosed() == true)
         #expect(machine.streamClosed() == false)  // only once
     }
+
+    @Test("x/net/http2 style: GOAWAY leaves when the Nth request arrives, before any answer")
+    func goAwayBeforeAnswering() {
+        var limits = Self.limits(tokenPhase: false, goAwayAfter: 2)
+        limits.goAwayBeforeAnswering = true
+        var machine = Machine(limits: limits)
+        #expect(machine.requestArrived(streamID: 1, countsTowardGoAway: true) == .process(isGoAwayTrigger: false))
+        #expect(machine.takeGoAwayToSend() == nil)
+        #expect(machine.requestArrived(streamID: 3, countsTowardGoAway: true) == .process(isGoAwayTrigger: false))
+        #expect(machine.takeGoAwayToSend() == 3, "at once, while streams 1 and 3 are unanswered")
+        #expect(machine.takeGoAwayToSend() == nil, "once")
+        #expect(machine.requestArrived(streamID: 5, countsTowardGoAway: true) == .ignore, "dropped, no RST_STREAM")
+        #expect(machine.goAwayWasWritten() == false)  // streams 1 and 3 are still to be answered
+        #expect(machine.requestCompleted(isGoAwayTrigger: false, pushAccepted: true).goAwayLastStreamID == nil)
+        #expect(machine.streamClosed() == false)
+        #expect(machine.streamClosed() == true)
+    }
 }

@@ -49,18 +49,13 @@ final class APNSConnection: @unchecked Sendable {
     private let pool: APNSConnectionPool
     private var logger: Logger
 
-    private(set) var state = State.idle
+    /// The protocol logic (stage, stream limit, queue, GOAWAY, draining); this class does its I/O.
+    private var machine: StateMachine<APNSPendingRequest>
+    var state: State { self.machine.state }
     private var channel: (any Channel)?
     private var multiplexer: NIOHTTP2Handler.StreamMultiplexer?
-    /// Until the server's first SETTINGS we allow one stream, as APNs does with token auth.
-    private var streamLimit = 1
-    private var settingsSeen = false
-    private var inFlight = 0
-    /// The most streams this connection ever had open at once (for tests and diagnostics).
-    private var peakInFlight = 0
     /// APNs accepted a push on this connection: it works, so reconnect backoff resets.
     private var hasDelivered = false
-    private var queue = CircularBuffer<APNSPendingRequest>()
     /// Every request this connection has taken and not yet seen complete, for the deadline
     /// sweep. One periodic sweep replaces a scheduled task per request, which cost ~6% of
     /// the CPU per push in profiles.
@@ -69,7 +64,7 @@ final class APNSConnection: @unchecked Sendable {
     /// connection's sweep must not touch them.
     private var released = Set<ObjectIdentifier>()
     private var deadlineSweep: RepeatedTask?
-    private(set) var goAwayLastStreamID: HTTP2StreamID?
+    var goAwayLastStreamID: HTTP2StreamID? { self.machine.goAwayLastStreamID }
     private var connectStage = FailureStage.connect
     private var setupTimeout: Scheduled<Void>?
     private var tokens = APNSConnectionTokens()
@@ -79,7 +74,10 @@ final class APNSConnection: @unchecked Sendable {
     private var closeError: APNSTransportError?
     private var closedPromise: EventLoopPromise<Void>
 
-    init(id: Int, slot: Int, eventLoop: any EventLoop, settings: APNSConnectionSettings, pool: APNSConnectionPool) {
+    init(
+        id: Int, slot: Int, eventLoop: any EventLoop, settings: APNSConnectionSettings,
+        pool: APNSConnectionPool
+    ) {
         self.id = id
         self.slot = slot
         self.eventLoop = eventLoop
@@ -88,6 +86,9 @@ final class APNSConnection: @unchecked Sendable {
         self.logger = settings.logger
         self.logger[metadataKey: "apns.connection"] = "\(id)"
         self.closedPromise = eventLoop.makePromise()
+        self.machine = StateMachine(
+            maxConcurrentStreams: settings.maxConcurrentStreams,
+            maxQueuedRequests: settings.maxQueuedRequests)
     }
 
     /// Completes when the connection is closed, whatever the reason.
@@ -99,15 +100,15 @@ final class APNSConnection: @unchecked Sendable {
     /// wait in the queue.
     func start() {
         self.eventLoop.assertInEventLoop()
-        guard case .idle = self.state else { return }
-        self.state = .connecting
+        guard self.machine.startConnecting() else { return }
         self.startDeadlineSweep()
         let endpoint = self.settings.endpoint
         let proxy = self.settings.proxy
         self.connectStage = proxy == nil ? .connect : .proxyTCP
         let setupDeadline = self.settings.timeouts.connect + self.settings.timeouts.handshake
         self.setupTimeout = self.eventLoop.scheduleTask(in: .init(setupDeadline)) { [self] in
-            self.failSetup(APNSTransportError(stage: self.connectStage, detail: "connection setup timed out"))
+            self.failSetup(
+                APNSTransportError(stage: self.connectStage, detail: "connection setup timed out"))
         }
         let bootstrap = ClientBootstrap(group: self.eventLoop)
             .connectTimeout(.init(self.settings.timeouts.connect))
@@ -147,7 +148,8 @@ final class APNSConnection: @unchecked Sendable {
         let endpoint = self.settings.endpoint
         // SNI must be a name; for an IP literal (simulators) BoringSSL checks the IP SAN instead.
         let serverHostname = Self.isIPLiteral(endpoint.host) ? nil : endpoint.host
-        try sync.addHandler(NIOSSLClientHandler(context: self.settings.sslContext, serverHostname: serverHostname))
+        try sync.addHandler(
+            NIOSSLClientHandler(context: self.settings.sslContext, serverHostname: serverHostname))
         try sync.addHandler(FlushCoalescingHandler())
         var connectionConfiguration = NIOHTTP2Handler.ConnectionConfiguration()
         // We build every request header from validated values, and APNs answers only
@@ -174,7 +176,8 @@ final class APNSConnection: @unchecked Sendable {
         let sync = channel.pipeline.syncOperations
         if proxy.scheme == .https, let proxySSLContext = self.settings.proxySSLContext {
             let serverHostname = Self.isIPLiteral(proxy.host) ? nil : proxy.host
-            try sync.addHandler(NIOSSLClientHandler(context: proxySSLContext, serverHostname: serverHostname))
+            try sync.addHandler(
+                NIOSSLClientHandler(context: proxySSLContext, serverHostname: serverHostname))
         }
         let established = channel.eventLoop.makePromise(of: Void.self)
         try sync.addHandler(
@@ -231,34 +234,27 @@ final class APNSConnection: @unchecked Sendable {
     }
 
     func settingsReceived(maxConcurrentStreams: Int?) {
-        if let maxConcurrentStreams {
-            self.streamLimit = max(0, min(maxConcurrentStreams, self.settings.maxConcurrentStreams))
-        } else if !self.settingsSeen {
-            // Never announced means unlimited (RFC 9113 §6.5.2); our own cap still applies.
-            // A later SETTINGS frame without it leaves the limit as it was.
-            self.streamLimit = self.settings.maxConcurrentStreams
-        }
-        self.settingsSeen = true
-        if case .connecting = self.state, self.connectStage == .http2Setup {
-            self.becomeReady()
-        }
-        self.startQueuedRequests()
+        let becameReady = self.machine.settingsReceived(
+            maxConcurrentStreams: maxConcurrentStreams, setupComplete: self.connectStage == .http2Setup)
+        if becameReady { self.becomeReady() }
+        self.startStreams()
     }
 
     private func becomeReady() {
-        self.state = .ready
         self.lastActivity = .now()
         self.setupTimeout?.cancel()
         self.setupTimeout = nil
-        self.logger.debug("APNs connection ready", metadata: ["apns.endpoint": "\(self.settings.endpoint)"])
+        self.logger.debug(
+            "APNs connection ready", metadata: ["apns.endpoint": "\(self.settings.endpoint)"])
         let interval = TimeAmount(self.settings.timeouts.pingInterval)
-        self.pingTask = self.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in
+        self.pingTask = self.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) {
+            [self] _ in
             self.checkHealth()
         }
     }
 
     private func failSetup(_ error: APNSTransportError) {
-        guard case .connecting = self.state else { return }
+        guard let waiting = self.machine.setupFailed() else { return }
         self.logger.warning(
             "APNs connection failed",
             metadata: [
@@ -267,11 +263,10 @@ final class APNSConnection: @unchecked Sendable {
             ]
         )
         self.closeError = error
-        self.state = .closed
         self.setupTimeout?.cancel()
         self.pool.connectionFailedToConnect(self, error: error)
         // Nothing was sent on a connection that never became ready: the caller retries later.
-        while let pending = self.queue.popFirst() { pending.fail(error) }
+        for pending in waiting { pending.fail(error) }
         if let channel = self.channel {
             channel.close(promise: nil)
         } else {
@@ -283,7 +278,8 @@ final class APNSConnection: @unchecked Sendable {
     static func connectFailure(_ error: any Error, viaProxy: Bool) -> APNSTransportError {
         let what = viaProxy ? "the proxy" : "APNs"
         if let error = error as? NIOConnectionError, error.connectionErrors.isEmpty {
-            return APNSTransportError(stage: viaProxy ? .proxyTCP : .resolve, detail: "could not resolve \(error.host)")
+            return APNSTransportError(
+                stage: viaProxy ? .proxyTCP : .resolve, detail: "could not resolve \(error.host)")
         }
         if let error = error as? ChannelError, case .connectTimeout = error {
             return APNSTransportError(
@@ -310,50 +306,44 @@ final class APNSConnection: @unchecked Sendable {
     /// Takes a request; it waits for a stream if none is free. Call on `eventLoop`.
     func enqueue(_ pending: APNSPendingRequest) {
         self.eventLoop.assertInEventLoop()
-        switch self.state {
-        case .draining, .closed:
+        switch self.machine.enqueue(pending) {
+        case .handOver(let pending):
             self.handOver(
                 pending,
                 failure: APNSTransportError(
                     stage: .queued, detail: "the connection closed before the request was sent"))
-            return
-        case .idle, .connecting, .ready:
-            break
-        }
-        guard self.queue.count < self.settings.maxQueuedRequests else {
+        case .rejectQueueFull(let pending):
             pending.fail(APNSTransportError(stage: .queued, detail: "too many requests waiting for APNs"))
+        case .queued(let connect):
+            self.released.remove(ObjectIdentifier(pending))
+            self.tracked.append(pending)
+            if connect { self.start() }
+            self.startStreams()
+        }
+    }
+
+    /// Opens a stream for each waiting request the state machine lets through now.
+    private func startStreams() {
+        while let pending = self.machine.nextStream() { self.startStream(pending) }
+    }
+
+    /// Opens a stream for a request the state machine counted in flight.
+    private func startStream(_ pending: APNSPendingRequest) {
+        guard let multiplexer = self.multiplexer else {
+            self.streamFailed(pending, self.machine.streamCreationFailure(detail: "no HTTP/2 connection"))
             return
         }
-        self.released.remove(ObjectIdentifier(pending))
-        self.tracked.append(pending)
-        self.queue.append(pending)
-        if case .idle = self.state { self.start() }
-        self.startQueuedRequests()
-    }
-
-    private func startQueuedRequests() {
-        guard case .ready = self.state else { return }
-        while self.inFlight < self.streamLimit, let pending = self.queue.popFirst() {
-            if pending.isCompleted { continue }
-            self.startStream(pending)
-        }
-    }
-
-    private func startStream(_ pending: APNSPendingRequest) {
-        guard let multiplexer = self.multiplexer else { return }
-        self.inFlight += 1
-        self.peakInFlight = max(self.peakInFlight, self.inFlight)
         pending.providerToken = self.currentProviderToken()
-        let headers = self.makeHeaders(for: pending.request, authorization: pending.providerToken?.authorization)
+        let headers = self.makeHeaders(
+            for: pending.request, authorization: pending.providerToken?.authorization)
         let created = self.eventLoop.makePromise(of: (any Channel).self)
         // Set when the handler is in the pipeline; from then on the handler reports the outcome.
         let attached = NIOLoopBoundBox(false, eventLoop: self.eventLoop)
         multiplexer.createStreamChannel(promise: created) { [self] stream in
             stream.eventLoop.makeCompletedFuture {
                 // Stream creation is deferred to a later tick: a GOAWAY processed meanwhile
-                // means no new stream (NIO would refuse its HEADERS, CreatedStreamAfterGoaway);
-                // the request was never sent and moves to another connection.
-                guard self.goAwayLastStreamID == nil else { throw APNSStreamNotOpened() }
+                // means no new stream (NIO would refuse its HEADERS, CreatedStreamAfterGoaway).
+                guard self.machine.streamCreated() == .write else { throw APNSStreamNotOpened() }
                 try stream.pipeline.syncOperations.addHandler(
                     APNSStreamHandler(pending: pending, headers: headers, connection: self)
                 )
@@ -363,11 +353,7 @@ final class APNSConnection: @unchecked Sendable {
         // Stream creation is deferred; if it fails before a handler exists, report here.
         created.futureResult.assumeIsolated().whenFailure { [self] error in
             guard !attached.value else { return }
-            let failure =
-                self.goAwayLastStreamID != nil
-                ? APNSTransportError(stage: .goAwayUnprocessed, detail: "GOAWAY arrived before the stream opened")
-                : APNSTransportError(stage: .streamRefused, detail: "could not open a stream: \(error)")
-            self.streamFailed(pending, failure)
+            self.streamFailed(pending, self.machine.streamCreationFailure(detail: "\(error)"))
         }
     }
 
@@ -479,15 +465,21 @@ final class APNSConnection: @unchecked Sendable {
     }
 
     private func releaseStream() {
-        self.inFlight -= 1
-        if case .draining = self.state, self.inFlight == 0 {
-            self.channel?.close(promise: nil)
-        }
-        self.startQueuedRequests()
+        if self.machine.streamEnded() { self.channel?.close(promise: nil) }
+        self.startStreams()
+    }
+
+    /// Why a stream that ended unanswered failed (for `APNSStreamHandler`).
+    func failure(streamID: HTTP2StreamID?, requestWritten: Bool, resetCode: HTTP2ErrorCode?)
+        -> APNSTransportError
+    {
+        self.machine.failure(streamID: streamID, requestWritten: requestWritten, resetCode: resetCode)
     }
 
     /// Gives a not-sent request back to the pool for another connection.
-    private func handOver(_ pending: APNSPendingRequest, failure: APNSTransportError, countsAsResend: Bool = true) {
+    private func handOver(
+        _ pending: APNSPendingRequest, failure: APNSTransportError, countsAsResend: Bool = true
+    ) {
         self.released.insert(ObjectIdentifier(pending))
         self.pool.resubmit(pending, from: self, failure: failure, countsAsResend: countsAsResend)
     }
@@ -496,8 +488,11 @@ final class APNSConnection: @unchecked Sendable {
         guard self.deadlineSweep == nil else { return }
         // A tenth of the request timeout, between 10 ms and 1 s: deadlines are kept to that precision.
         let timeout = TimeAmount(self.settings.timeouts.request)
-        let interval = min(max(TimeAmount.nanoseconds(timeout.nanoseconds / 10), .milliseconds(10)), .seconds(1))
-        self.deadlineSweep = self.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in
+        let interval = min(
+            max(TimeAmount.nanoseconds(timeout.nanoseconds / 10), .milliseconds(10)), .seconds(1))
+        self.deadlineSweep = self.eventLoop.scheduleRepeatedTask(
+            initialDelay: interval, delay: interval
+        ) { [self] _ in
             self.sweepDeadlines()
         }
     }
@@ -526,9 +521,12 @@ final class APNSConnection: @unchecked Sendable {
             // Waiting on a connection stuck in setup: its stage says where (proxy TLS, CONNECT, …).
             pending.fail(
                 APNSTransportError(
-                    stage: self.connectStage, detail: "the connection was still being set up at the request timeout"))
+                    stage: self.connectStage,
+                    detail: "the connection was still being set up at the request timeout"))
         } else {
-            pending.fail(APNSTransportError(stage: .queued, detail: "no free APNs stream before the request timeout"))
+            pending.fail(
+                APNSTransportError(stage: .queued, detail: "no free APNs stream before the request timeout")
+            )
         }
     }
 
@@ -546,11 +544,11 @@ final class APNSConnection: @unchecked Sendable {
         self.eventLoop.submit { [self] in
             Snapshot(
                 id: self.id,
-                state: "\(self.state)",
-                streamLimit: self.streamLimit,
-                inFlight: self.inFlight,
-                peakInFlight: self.peakInFlight,
-                queued: self.queue.count
+                state: "\(self.machine.state)",
+                streamLimit: self.machine.streamLimit,
+                inFlight: self.machine.inFlight,
+                peakInFlight: self.machine.peakInFlight,
+                queued: self.machine.queued
             )
         }
     }
@@ -565,65 +563,60 @@ final class APNSConnection: @unchecked Sendable {
                 "apns.reason": "\(debugText)",
             ]
         )
-        self.goAwayLastStreamID = lastStreamID
-        self.beginDraining()
+        self.perform(self.machine.goAwayReceived(lastStreamID: lastStreamID))
     }
 
     /// Stops new streams, hands queued requests to other connections, and closes once
     /// in-flight streams end.
     func beginDraining() {
-        switch self.state {
-        case .ready, .connecting, .idle:
-            self.state = .draining
-        case .draining, .closed:
-            return
+        self.perform(self.machine.beginDraining())
+    }
+
+    private func perform(_ drain: StateMachine<APNSPendingRequest>.DrainAction) {
+        if drain.retire { self.pool.connectionRetired(self) }
+        // Never sent: another connection takes them, without using up their resend budget.
+        for pending in drain.handOver {
+            self.handOver(
+                pending, failure: APNSTransportError(stage: .queued, detail: "connection draining"),
+                countsAsResend: false)
         }
-        self.pool.connectionRetired(self)
-        self.handQueuedRequestsToPool(detail: "connection draining")
-        if self.inFlight == 0 { self.channel?.close(promise: nil) }
+        if drain.closeChannel { self.channel?.close(promise: nil) }
     }
 
     private func channelClosed() {
-        let previous = self.state
-        self.state = .closed
         self.pingTask?.cancel()
         self.pingTimeout?.cancel()
         self.setupTimeout?.cancel()
         self.deadlineSweep?.cancel()
-        switch previous {
-        case .closed:
+        switch self.machine.channelClosed() {
+        case .alreadyReported:
             break  // `failSetup` already reported this connection.
-        case .idle, .connecting:
+        case .failedDuringSetup(let waiting):
             let error = APNSTransportError(
                 stage: self.connectStage, detail: "the server closed the connection during setup")
             self.pool.connectionFailedToConnect(self, error: error)
-            while let pending = self.queue.popFirst() { pending.fail(error) }
-        case .ready, .draining:
-            if case .ready = previous { self.pool.connectionRetired(self) }
-            self.handQueuedRequestsToPool(detail: "connection closed")
+            for pending in waiting { pending.fail(error) }
+        case .closed(let retire, let waiting):
+            if retire { self.pool.connectionRetired(self) }
+            for pending in waiting {
+                self.handOver(
+                    pending, failure: APNSTransportError(stage: .queued, detail: "connection closed"),
+                    countsAsResend: false)
+            }
             self.pool.connectionClosed(self, healthy: self.hasDelivered)
         }
         self.closedPromise.succeed()
     }
 
-    /// Queued requests were never sent: another connection takes them, without using up
-    /// their resend budget.
-    private func handQueuedRequestsToPool(detail: String) {
-        while let pending = self.queue.popFirst() {
-            if pending.isCompleted { continue }
-            self.handOver(
-                pending, failure: APNSTransportError(stage: .queued, detail: detail),
-                countsAsResend: false)
-        }
-    }
-
     /// PINGs a connection that has been quiet; closes it if the PING goes unanswered.
     private func checkHealth() {
         guard case .ready = self.state, self.pingTimeout == nil else { return }
-        guard NIODeadline.now() - self.lastActivity >= TimeAmount(self.settings.timeouts.pingInterval) else { return }
+        guard NIODeadline.now() - self.lastActivity >= TimeAmount(self.settings.timeouts.pingInterval)
+        else { return }
         self.channel?.writeAndFlush(
             HTTP2Frame(streamID: .rootStream, payload: .ping(HTTP2PingData(), ack: false)), promise: nil)
-        self.pingTimeout = self.eventLoop.scheduleTask(in: .init(self.settings.timeouts.pingTimeout)) { [self] in
+        self.pingTimeout = self.eventLoop.scheduleTask(in: .init(self.settings.timeouts.pingTimeout)) {
+            [self] in
             self.logger.warning("APNs connection did not answer a PING; closing it")
             self.channel?.close(promise: nil)
         }
@@ -638,22 +631,20 @@ final class APNSConnection: @unchecked Sendable {
     /// Graceful close: no new streams, in-flight ones may finish until `deadline`.
     func shutdown(deadline: NIODeadline) -> EventLoopFuture<Void> {
         self.eventLoop.execute { [self] in
-            switch self.state {
-            case .idle:
-                self.state = .closed
+            switch self.machine.shutdownRequested() {
+            case .closedWhileIdle:
                 self.deadlineSweep?.cancel()
                 self.closedPromise.succeed()
-                return
-            case .connecting:
-                self.failSetup(APNSTransportError(stage: .connect, detail: "the APNs adapter is shutting down"))
-                return
-            case .ready, .draining:
-                self.beginDraining()
-            case .closed:
-                return
-            }
-            self.eventLoop.scheduleTask(deadline: deadline) { [self] in
-                self.channel?.close(promise: nil)
+            case .failSetup:
+                self.failSetup(
+                    APNSTransportError(stage: .connect, detail: "the APNs adapter is shutting down"))
+            case .drain(let drain):
+                self.perform(drain)
+                self.eventLoop.scheduleTask(deadline: deadline) { [self] in
+                    self.channel?.close(promise: nil)
+                }
+            case .none:
+                break
             }
         }
         return self.closeFuture

@@ -44,7 +44,8 @@ final class APNSStreamHandler: ChannelInboundHandler {
         context.write(self.wrapOutboundOut(.headers(.init(headers: self.headers))), promise: nil)
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(
-            self.wrapOutboundOut(.data(.init(data: .byteBuffer(self.pending.request.payload), endStream: true))),
+            self.wrapOutboundOut(
+                .data(.init(data: .byteBuffer(self.pending.request.payload), endStream: true))),
             promise: written
         )
         // NIO assigns the stream id when the first frame is written.
@@ -109,22 +110,11 @@ final class APNSStreamHandler: ChannelInboundHandler {
         self.finished = true
         self.pending.stream = nil  // Before the hand-off, as in `finish`.
         if self.streamID == nil {
-            self.streamID = try? context.channel.syncOptions?.getOption(HTTP2StreamChannelOptions.streamID)
+            self.streamID = try? context.channel.syncOptions?.getOption(
+                HTTP2StreamChannelOptions.streamID)
         }
-        let failure: APNSTransportError
-        if let streamID = self.streamID, let last = self.connection.goAwayLastStreamID, streamID > last {
-            // NIO closes these with REFUSED_STREAM too; the GOAWAY is the more precise cause.
-            failure = APNSTransportError(stage: .goAwayUnprocessed, detail: "APNs sent GOAWAY before our stream")
-        } else if self.resetCode == .refusedStream {
-            failure = APNSTransportError(stage: .streamRefused, detail: "APNs refused the stream")
-        } else if !self.requestWritten {
-            // The END_STREAM frame never left, so APNs cannot have a complete request.
-            failure = APNSTransportError(
-                stage: .requestWrite, detail: "the stream closed before the request was written")
-        } else {
-            let why = self.resetCode.map { "APNs reset the stream (\($0))" } ?? "the stream closed without an answer"
-            failure = APNSTransportError(stage: .awaitingResponse, requestWritten: true, detail: why)
-        }
+        let failure = self.connection.failure(
+            streamID: self.streamID, requestWritten: self.requestWritten, resetCode: self.resetCode)
         self.connection.streamFailed(self.pending, failure)
     }
 }

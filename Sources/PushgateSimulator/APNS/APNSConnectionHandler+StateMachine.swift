@@ -9,6 +9,8 @@ extension APNSConnectionHandler {
     /// - After the `goAwayAfterRequests`th request stream arrives, later streams are ignored; once that stream has its
     ///   outcome, GOAWAY names it as the last stream; once GOAWAY is written and every admitted stream has closed, the
     ///   connection closes.
+    /// - With `goAwayBeforeAnswering` (golang.org/x/net/http2's graceful shutdown), GOAWAY leaves as soon as that
+    ///   stream arrives, before it or any earlier stream is answered; they are answered afterwards.
     struct StateMachine: Sendable {
         struct Limits: Sendable {
             var maxConcurrentStreams: Int
@@ -17,6 +19,7 @@ extension APNSConnectionHandler {
             var limitsUntilTokenAccepted: Bool
             var dropStreamLimitAfterRejection: Bool
             var goAwayAfterRequests: Int?
+            var goAwayBeforeAnswering = false
         }
 
         /// What a newly arrived request stream may do.
@@ -41,6 +44,8 @@ extension APNSConnectionHandler {
         private var lastPushRejected = false
         private var requestCount = 0
         private var goAwayLastStreamID: HTTP2StreamID?
+        /// A GOAWAY to write now (`goAwayBeforeAnswering`), taken by `takeGoAwayToSend`.
+        private var goAwayToSend: HTTP2StreamID?
         private var goAwayWritten = false
         private var closing = false
         private var activeStreams = 0
@@ -67,7 +72,17 @@ extension APNSConnectionHandler {
             self.requestCount += 1
             guard self.requestCount == limit else { return .process(isGoAwayTrigger: false) }
             self.goAwayLastStreamID = streamID
+            if self.limits.goAwayBeforeAnswering {
+                self.goAwayToSend = streamID
+                return .process(isGoAwayTrigger: false)
+            }
             return .process(isGoAwayTrigger: true)
+        }
+
+        /// The GOAWAY to write at once, if the last request that arrived asked for one (`goAwayBeforeAnswering`).
+        mutating func takeGoAwayToSend() -> HTTP2StreamID? {
+            defer { self.goAwayToSend = nil }
+            return self.goAwayToSend
         }
 
         /// A request carried a valid provider token.

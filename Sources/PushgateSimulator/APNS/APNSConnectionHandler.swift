@@ -39,7 +39,11 @@ final class APNSConnectionHandler: ChannelInboundHandler {
 
     /// Called when a request stream's headers arrive. Every `.process` must be balanced by `streamClosed()`.
     func admitRequest(streamID: HTTP2StreamID, countsTowardGoAway: Bool) -> StateMachine.Admission {
-        self.state.requestArrived(streamID: streamID, countsTowardGoAway: countsTowardGoAway)
+        let admission = self.state.requestArrived(streamID: streamID, countsTowardGoAway: countsTowardGoAway)
+        if let lastStreamID = self.state.takeGoAwayToSend(), let context = self.context {
+            self.sendGoAway(context: context, lastStreamID: lastStreamID)
+        }
+        return admission
     }
 
     /// A request reached its outcome; `pushAccepted` is nil when nothing was answered (faults that never answer).

@@ -18,6 +18,7 @@ final class APNSServerContext: Sendable {
     let streamsBeforeFirstAcceptedToken: Int
     let dropStreamLimitAfterRejection: Bool
     let goAwayAfterRequests: Int?
+    let goAwayBeforeAnswering: Bool
     let clock: @Sendable () -> Date
 
     init(configuration: APNSSimulator.Configuration, store: APNSCounterStore, logger: Logger) {
@@ -45,6 +46,7 @@ final class APNSServerContext: Sendable {
         self.streamsBeforeFirstAcceptedToken = configuration.streamsBeforeFirstAcceptedToken
         self.dropStreamLimitAfterRejection = configuration.dropStreamLimitAfterRejection
         self.goAwayAfterRequests = configuration.goAwayAfterRequests
+        self.goAwayBeforeAnswering = configuration.goAwayBeforeAnswering
         self.clock = configuration.clock
     }
 
@@ -56,7 +58,8 @@ final class APNSServerContext: Sendable {
             // Without token keys no token can ever be accepted, so a single-stream phase would never end.
             limitsUntilTokenAccepted: !self.usesCertificateAuth && !self.tokenVerifier.keys.isEmpty,
             dropStreamLimitAfterRejection: self.dropStreamLimitAfterRejection,
-            goAwayAfterRequests: self.goAwayAfterRequests
+            goAwayAfterRequests: self.goAwayAfterRequests,
+            goAwayBeforeAnswering: self.goAwayBeforeAnswering
         )
     }
 

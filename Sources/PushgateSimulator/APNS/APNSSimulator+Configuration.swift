@@ -45,6 +45,9 @@ extension APNSSimulator {
         /// Per connection: after the Nth request stream arrives, answer it, then send GOAWAY(lastStreamID: that stream,
         /// NO_ERROR, `{"reason":"Shutdown"}`) and close once the streams up to it are answered.
         package var goAwayAfterRequests: Int? = nil
+        /// With `goAwayAfterRequests`: send that GOAWAY as soon as the Nth request arrives, before it or any earlier
+        /// stream is answered (they are answered after it), as golang.org/x/net/http2's graceful shutdown does.
+        package var goAwayBeforeAnswering: Bool = false
         /// The delay of the `slow` fault.
         package var slowResponseDelay: Duration = .seconds(2)
         /// Lenient mode: accept DER-encoded ES256 signatures and a string `iat`, as APNs is observed to.

@@ -91,6 +91,12 @@ struct SimulateAPNSCommand: AsyncParsableCommand {
     )
     var tokenRule: APNSSimulator.ProviderTokenRule = .perConnection
 
+    @Flag(
+        name: .customLong("goaway-before-answering"),
+        help: "With --goaway-after: send GOAWAY when that request arrives, before answering it (x/net/http2's way)."
+    )
+    var goAwayBeforeAnswering = false
+
     @Option(help: "Event loop threads (default: one per core).")
     var threads: Int?
 
@@ -202,6 +208,7 @@ struct SimulateAPNSCommand: AsyncParsableCommand {
         configuration.maxConcurrentStreams = self.maxStreams
         configuration.goAwayAfterRequests = self.goAwayAfter
         configuration.providerTokenRule = self.tokenRule
+        configuration.goAwayBeforeAnswering = self.goAwayBeforeAnswering
         configuration.acceptDERSignatures = self.lenientDER
         if self.noFaults {
             configuration.faults = []
