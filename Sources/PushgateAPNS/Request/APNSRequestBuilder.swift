@@ -19,7 +19,7 @@ struct APNSRequestBuilder: Sendable {
     {
         let notification = delivery.notification
         let token = try Self.normalizedToken(delivery.target.token)
-        let pushType = notification.pushType ?? Self.defaultPushType(for: notification)
+        let pushType = notification.effectivePushType
 
         let priority: Int
         switch notification.priority {
@@ -100,10 +100,5 @@ struct APNSRequestBuilder: Sendable {
             throw Rejection(outcome: .invalidToken(reason: .malformedToken, since: nil), reason: "MalformedToken")
         }
         return hasUppercase ? token.lowercased() : token
-    }
-
-    /// A push with only `content-available` is a background push; everything else an alert.
-    static func defaultPushType(for notification: Notification) -> Notification.PushType {
-        notification.effectivePushType
     }
 }

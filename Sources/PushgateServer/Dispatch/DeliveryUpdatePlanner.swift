@@ -89,34 +89,32 @@ struct DeliveryUpdatePlanner: Sendable {
 
     /// A delivery whose TTL passed before it could be sent: no attempt is counted.
     func expired(_ delivery: LeasedDelivery, now: Date) -> DeliveryUpdate {
-        var update = DeliveryUpdate(
-            deliveryID: delivery.id,
-            state: .expired,
-            countsAttempt: false,
+        self.finishedUnsent(
+            delivery, state: .expired,
             lastOutcome: LastOutcome(
-                kind: "expired", vendorReason: "the TTL passed before the delivery could be sent", at: now)
-        )
-        if self.webhooks {
-            update.webhookEvents = WebhookEvents.events(for: delivery, update: update, attempts: delivery.attempts)
-        }
-        return update
+                kind: "expired", vendorReason: "the TTL passed before the delivery could be sent", at: now))
     }
 
     /// A delivery whose budget ran out through expired leases (each counted an ambiguous
     /// attempt when it was leased again): it ends `ambiguous` without another send, so one
     /// that crashes every gateway that sends it cannot loop forever.
     func exhausted(_ delivery: LeasedDelivery, now: Date) -> DeliveryUpdate {
-        var update = DeliveryUpdate(
-            deliveryID: delivery.id,
-            state: .ambiguous,
-            countsAttempt: false,
+        self.finishedUnsent(
+            delivery, state: .ambiguous,
             lastOutcome: LastOutcome(
                 kind: DeliveryOutcome.Kind.ambiguous.rawValue,
                 vendorReason: "the attempt budget ran out on leases that expired mid-send",
                 stage: FailureStage.leaseExpired.rawValue,
                 at: now
-            )
-        )
+            ))
+    }
+
+    /// A final state reached without a send (no attempt counted), with its webhook events.
+    private func finishedUnsent(_ delivery: LeasedDelivery, state: DeliveryState, lastOutcome: LastOutcome)
+        -> DeliveryUpdate
+    {
+        var update = DeliveryUpdate(
+            deliveryID: delivery.id, state: state, countsAttempt: false, lastOutcome: lastOutcome)
         if self.webhooks {
             update.webhookEvents = WebhookEvents.events(for: delivery, update: update, attempts: delivery.attempts)
         }

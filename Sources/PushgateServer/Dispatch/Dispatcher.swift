@@ -155,7 +155,7 @@ package final class Dispatcher: Service, Sendable {
                         owner: self.owner,
                         now: now,
                         leaseDuration: self.configuration.leaseDuration,
-                        excluding: self.blockedLanes(now: now)
+                        excluding: self.blockedLanes(now: now).lanes
                     )
                 } catch {
                     self.logger.error("could not lease deliveries", metadata: ["error": "\(error)"])
@@ -194,10 +194,18 @@ package final class Dispatcher: Service, Sendable {
         }
     }
 
-    /// Lanes that take no work now (paused, or holding enough), for `leaseDue` to skip.
-    private func blockedLanes(now: Date) -> Set<Lane> {
+    /// Lanes that take no work now (paused, or holding enough), for `leaseDue` to skip, and the
+    /// earliest time a paused one takes work again (a full one wakes the loop itself).
+    private func blockedLanes(now: Date) -> (lanes: Set<Lane>, resumes: Date?) {
         self.lanes.withLockedValue { lanes in
-            Set(lanes.values.filter { $0.leaseBlockedUntil(now: now) != nil }.map(\.lane))
+            var blocked: Set<Lane> = []
+            var resumes: Date?
+            for controller in lanes.values {
+                guard let until = controller.leaseBlockedUntil(now: now) else { continue }
+                blocked.insert(controller.lane)
+                if until != .distantFuture { resumes = min(resumes ?? until, until) }
+            }
+            return (blocked, resumes)
         }
     }
 
@@ -207,11 +215,8 @@ package final class Dispatcher: Service, Sendable {
     private func idleWait() async -> Duration {
         let now = self.clock.now()
         let blocked = self.blockedLanes(now: now)
-        var next = (try? await self.store.nextDueDate(excluding: blocked)) ?? nil
-        let resumes = self.lanes.withLockedValue { lanes in
-            lanes.values.compactMap { $0.leaseBlockedUntil(now: now) }.filter { $0 != .distantFuture }.min()
-        }
-        if let resumes { next = min(next ?? resumes, resumes) }
+        var next = (try? await self.store.nextDueDate(excluding: blocked.lanes)) ?? nil
+        if let resumes = blocked.resumes { next = min(next ?? resumes, resumes) }
         guard let next else { return self.configuration.idlePoll }
         let seconds = max(0.001, min(next.timeIntervalSince(now), self.configuration.idlePoll.timeInterval))
         return .milliseconds(Int64(seconds * 1000))
@@ -270,11 +275,10 @@ package final class Dispatcher: Service, Sendable {
                 for delivery in batch where !self.recorder.holds(delivery.id) { active.remove(delivery.id) }
             }
             self.inFlight.withLockedValue { $0 -= batch.count }
-            let wasFull = lane.leaseBlockedUntil(now: self.clock.now()) == .distantFuture
-            lane.unhold(batch.count)
+            let takesWorkAgain = lane.unhold(batch.count)
             self.capacity.signal()
             // A lane that held enough was left out of leases: now it takes work again.
-            if wasFull { self.work.signal() }
+            if takesWorkAgain { self.work.signal() }
         }
         let policy = self.policy(lane.lane)
         let planner = DeliveryUpdatePlanner(retryPolicy: policy.retry, webhooks: policy.webhooks)

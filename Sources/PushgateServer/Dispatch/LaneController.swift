@@ -44,5 +44,12 @@ final class LaneController: Sendable {
 
     func hold(_ count: Int) { self.state.withLockedValue { $0.held += count } }
 
-    func unhold(_ count: Int) { self.state.withLockedValue { $0.held -= count } }
+    /// Returns whether the lane was full (left out of leases) and now takes work again.
+    func unhold(_ count: Int) -> Bool {
+        self.state.withLockedValue { state in
+            let wasFull = state.held >= self.holdLimit
+            state.held -= count
+            return wasFull && state.held < self.holdLimit
+        }
+    }
 }
