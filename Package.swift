@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "pushgate", targets: ["pushgate"]),
         .library(name: "PushgateCore", targets: ["PushgateCore"]),
         .library(name: "PushgateAPNS", targets: ["PushgateAPNS"]),
+        .library(name: "PushgateHuawei", targets: ["PushgateHuawei"]),
         .library(name: "PushgateSimulator", targets: ["PushgateSimulator"]),
         .library(name: "PushgateProxy", targets: ["PushgateProxy"]),
         .library(name: "PushgateStore", targets: ["PushgateStore"]),
@@ -33,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -64,6 +66,35 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // What every HTTP/1.1 + JSON vendor adapter shares: the async-http-client transport with
+        // failure stages, and the access-token cache with single-flight refresh.
+        .target(
+            name: "PushgateHTTPVendor",
+            dependencies: [
+                "PushgateCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PushgateHuawei",
+            dependencies: [
+                "PushgateCore",
+                "PushgateHTTPVendor",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -141,6 +172,7 @@ let package = Package(
             dependencies: [
                 "PushgateCore",
                 "PushgateAPNS",
+                "PushgateHuawei",
                 "PushgateSimulator",
                 "PushgateProxy",
                 "PushgateStore",
@@ -184,6 +216,20 @@ let package = Package(
                 "PushgateSimulator",
                 "PushgateProxy",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PushgateHuaweiTests",
+            dependencies: [
+                "PushgateTestSupport",
+                "PushgateHuawei",
+                "PushgateHTTPVendor",
+                "PushgateSimulator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -237,6 +283,7 @@ let package = Package(
                 "PushgateStore",
                 "PushgateCore",
                 "PushgateAPNS",
+                "PushgateHuawei",
                 "PushgateSimulator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

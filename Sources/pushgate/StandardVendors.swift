@@ -1,10 +1,12 @@
 import PushgateAPNS
 import PushgateCore
+import PushgateHuawei
 
 /// The vendors this build of the gateway sends to: adding a vendor is its adapter target and
 /// one line here.
 enum StandardVendors {
     static let registry = VendorRegistry([
-        APNSVendor()
+        APNSVendor(),
+        HuaweiVendor(),
     ])
 }

@@ -6,6 +6,11 @@ package struct Delivery: Hashable, Sendable {
     /// `apns-id`, vivo `requestId`, …) so that every attempt carries the same one.
     package var id: UUID
     package var notification: Notification
+    /// The notification this delivery belongs to, when it came from the store. Vendors whose
+    /// one request carries many tokens derive their notification-replace ids from it: it is
+    /// the same for every delivery of a batch and for every attempt, and names one
+    /// notification on each device just as the delivery id does.
+    package var notificationID: UUID?
     package var target: DeviceTarget
     /// 1 for the first attempt.
     package var attempt: Int
@@ -15,12 +20,14 @@ package struct Delivery: Hashable, Sendable {
     package init(
         id: UUID = UUID(),
         notification: Notification,
+        notificationID: UUID? = nil,
         target: DeviceTarget,
         attempt: Int = 1,
         expiresAt: Date? = nil
     ) {
         self.id = id
         self.notification = notification
+        self.notificationID = notificationID
         self.target = target
         self.attempt = attempt
         self.expiresAt = expiresAt

@@ -13,6 +13,9 @@ package enum FailureStage: String, Hashable, Sendable, Codable, CaseIterable {
     case proxyConnect
     /// TLS handshake with the vendor (through the tunnel, when proxied).
     case upstreamTLS
+    /// The vendor's token endpoint gave no access token (credentials refused, rate-limited or
+    /// unreachable), so the push request was never sent.
+    case authentication
     /// The vendor did not agree to HTTP/2 in ALPN.
     case alpn
     /// The HTTP/2 connection preface or SETTINGS exchange did not complete.
@@ -45,7 +48,9 @@ package enum FailureStage: String, Hashable, Sendable, Codable, CaseIterable {
     /// and are probed, instead of spending each waiting delivery's attempts.
     package var indicatesUnreachable: Bool {
         switch self {
-        case .resolve, .connect, .proxyTCP, .proxyTLS, .proxyConnect, .upstreamTLS, .alpn, .http2Setup, .queued: true
+        case .resolve, .connect, .proxyTCP, .proxyTLS, .proxyConnect, .upstreamTLS, .authentication, .alpn, .http2Setup,
+            .queued:
+            true
         case .streamRefused, .goAwayUnprocessed, .requestWrite, .awaitingResponse, .leaseExpired: false
         }
     }

@@ -336,6 +336,7 @@ package final class Dispatcher: Service, Sendable {
             Delivery(
                 id: leased.id,
                 notification: leased.notification,
+                notificationID: leased.notificationID,
                 target: leased.target,
                 attempt: leased.attempts + 1,
                 expiresAt: leased.expiresAt

@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure delivery throughput, latency and CPU; prints one JSON line last.",
-        subcommands: [BenchAPNSCommand.self]
+        subcommands: [BenchAPNSCommand.self, BenchHuaweiCommand.self]
     )
 }
 
@@ -145,27 +145,38 @@ final class BenchRun: Sendable {
     }
 
     func summary(wallSeconds: Double, cpuSeconds: Double, connections: Int, concurrency: Int) -> String {
-        let sorted = self.latencies.sorted()
+        BenchSummary.json(
+            count: self.count, errors: self.errors.load(ordering: .relaxed), wallSeconds: wallSeconds,
+            cpuSeconds: cpuSeconds, latencies: self.latencies, failures: self.outcomes.snapshot(),
+            extra: ["concurrency": concurrency, "connections": connections])
+    }
+}
+
+/// The last line of every `bench`: one JSON object with the same keys whatever the vendor.
+enum BenchSummary {
+    /// `latencies` holds one figure per send (per request when a request carries a batch).
+    static func json(
+        count: Int, errors: Int, wallSeconds: Double, cpuSeconds: Double, latencies: LatencyBuffer,
+        failures: [String: Int], extra: [String: Any]
+    ) -> String {
+        let sorted = latencies.sorted()
         func percentile(_ p: Double) -> Double {
             guard !sorted.isEmpty else { return 0 }
             let index = min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)
             return Double(sorted[max(0, index)]) / 1000
         }
-        let errors = self.errors.load(ordering: .relaxed)
         var object: [String: Any] = [
-            "notifications": self.count,
-            "concurrency": concurrency,
-            "connections": connections,
-            "ok": self.count - errors,
+            "notifications": count,
+            "ok": count - errors,
             "errors": errors,
             "wall_seconds": (wallSeconds * 1000).rounded() / 1000,
-            "notifications_per_sec": (Double(self.count) / wallSeconds).rounded(),
+            "notifications_per_sec": (Double(count) / wallSeconds).rounded(),
             "cpu_seconds": (cpuSeconds * 1000).rounded() / 1000,
-            "cpu_us_per_notification": (cpuSeconds / Double(self.count) * 1e7).rounded() / 10,
+            "cpu_us_per_notification": (cpuSeconds / Double(count) * 1e7).rounded() / 10,
             "p50_ms": (percentile(0.50) * 1000).rounded() / 1000,
             "p99_ms": (percentile(0.99) * 1000).rounded() / 1000,
         ]
-        let failures = self.outcomes.snapshot()
+        object.merge(extra) { _, new in new }
         if !failures.isEmpty { object["error_outcomes"] = failures }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)

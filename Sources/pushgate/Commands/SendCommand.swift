@@ -8,7 +8,7 @@ struct SendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",
         abstract: "Send one test push and print the vendor's answer.",
-        subcommands: [SendAPNSCommand.self]
+        subcommands: [SendAPNSCommand.self, SendHuaweiCommand.self]
     )
 }
 
@@ -52,9 +52,9 @@ struct SendAPNSCommand: AsyncParsableCommand {
 
         let apnsID = delivery.id.uuidString.lowercased()
         if self.json {
-            print(OutcomeText.json(report, apnsID: apnsID))
+            print(OutcomeText.json(report, identity: ("apns_id", report.vendorMessageID ?? apnsID)))
         } else {
-            print(OutcomeText.line(report, apnsID: apnsID))
+            print(OutcomeText.line(report, identity: ("apns-id", report.vendorMessageID ?? apnsID), vendorName: "APNs"))
         }
         let status = OutcomeText.exitStatus(report.outcome)
         if status != 0 { throw ExitCode(status) }
@@ -72,7 +72,8 @@ enum OutcomeText {
         }
     }
 
-    static func line(_ report: DeliveryReport, apnsID: String) -> String {
+    /// `identity` is the vendor's id for the push, as the vendor names it (`apns-id`, `request_id`).
+    static func line(_ report: DeliveryReport, identity: (name: String, value: String), vendorName: String) -> String {
         var parts: [String] = []
         switch report.outcome {
         case .delivered:
@@ -91,18 +92,18 @@ enum OutcomeText {
         case .permanent(let reason):
             parts.append("rejected: \(reason)")
         case .ambiguous(let stage):
-            parts.append("ambiguous: sent but no answer (stage \(stage.rawValue)); APNs may have it")
+            parts.append("ambiguous: sent but no answer (stage \(stage.rawValue)); \(vendorName) may have it")
         }
         if let status = report.vendorStatus { parts.append("status \(status)") }
         if let reason = report.vendorReason, report.outcome != .delivered { parts.append("(\(reason))") }
-        parts.append("apns-id \(report.vendorMessageID ?? apnsID)")
+        parts.append("\(identity.name) \(identity.value)")
         return parts.joined(separator: " ")
     }
 
-    static func json(_ report: DeliveryReport, apnsID: String) -> String {
+    static func json(_ report: DeliveryReport, identity: (name: String, value: String)) -> String {
         var object: [String: Any] = [
             "outcome": report.outcome.kind.rawValue,
-            "apns_id": report.vendorMessageID ?? apnsID,
+            identity.name: identity.value,
         ]
         if let status = report.vendorStatus { object["status"] = status }
         if let reason = report.vendorReason { object["reason"] = reason }
