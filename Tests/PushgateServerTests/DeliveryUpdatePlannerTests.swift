@@ -136,4 +136,23 @@ import Testing
             settings.problems(path: "apps[0].retry").first?.hasPrefix(
                 "apps[0].retry.resend_ambiguous[1]: not a push type") == true)
     }
+
+    @Test("the README states the ambiguous policy the code has: its default and what APNs does with a resend")
+    func readmeStatesTheAmbiguousPolicy() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        // Paragraphs are wrapped: compare with single spaces.
+        let text = readme.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let defaults = RetrySettings().resendAmbiguous
+        #expect(defaults == ["alert"], "the README below describes alerts-only; change both together")
+        #expect(text.contains("resend_ambiguous: [\(defaults.joined(separator: ", "))]"), "the example configuration")
+        #expect(text.contains("by default only alerts are resent after an ambiguous attempt"))
+        #expect(text.contains("APNs does not deduplicate by `apns-id`"))
+        // The push types the README says end `ambiguous` by default are the ones the planner reports.
+        for pushType in [PushgateCore.Notification.PushType.background, .voip, .liveActivity] {
+            #expect(!RetryPolicy.defaultResendAmbiguous.contains(pushType))
+        }
+        #expect(text.contains("A background, VoIP, Live Activity or other non-alert push would wake the app or ring"))
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import NIOPosix
 import PushgateCore
 import PushgateStore
 import PushgateTestSupport
@@ -47,6 +48,7 @@ struct DispatcherFaultTests {
                 world.metrics.text.contains(
                     #"pushgate_lane_paused_total{app="down",vendor="testvendor",reason="outage"} 1"#)
             }
+            #expect(world.metrics.laneState(app: "down") == "paused_outage")
             // Other lanes keep running during the outage.
             let running = try await world.accept(app: "other", tokens: ["o-1", "o-2"])
             try await world.waitUntilFinal([running], app: "other")
@@ -72,6 +74,35 @@ struct DispatcherFaultTests {
             #expect(
                 world.metrics.text.contains(
                     #"pushgate_lane_pause_seconds_count{app="down",vendor="testvendor",reason="outage"} 1"#))
+            #expect(world.metrics.laneState(app: "down") == "running")
+        }
+    }
+
+    @Test("a lease not longer than a vendor's longest send is refused at start")
+    func leaseShorterThanASendIsRefused() async throws {
+        try await TemporaryDirectory.with { directory in
+            let fake = FakeVendor()
+            // The fake adapter's longest send is 1 s; a 1 s lease could expire while it runs.
+            let configuration = try ConfigurationLoader.load(
+                yaml: """
+                    listen: 127.0.0.1:0
+                    store: sqlite:\(directory.path("pushgate.db"))
+                    dispatcher: {lease: 1s}
+                    apps:
+                      - id: app
+                        api_keys: [sha256:\(String(repeating: "ab", count: 32))]
+                        testvendor: {label: lease}
+                    """,
+                registry: VendorRegistry([fake]))
+            var logger = Logger(label: "test.dispatcher")
+            logger.logLevel = .critical
+            let error = await #expect(throws: PushgateError.self) {
+                _ = try await GatewayServices.make(
+                    configuration: configuration, registry: VendorRegistry([fake]),
+                    eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+            }
+            #expect(error?.message.contains("dispatcher.lease: 1s must be longer than the longest send") == true)
+            #expect(fake.adapter(app: "app")?.shutdowns == 1, "the adapters built before the check are shut down")
         }
     }
 
@@ -143,6 +174,18 @@ struct DispatcherFaultTests {
             #expect(stored.lastOutcome?.stage == "leaseExpired")
             #expect(adapter.sentCount == 0, "it was not sent a fourth time")
         }
+    }
+}
+
+extension GatewayMetrics {
+    /// The state whose `pushgate_lane_state` gauge is 1 for the app's production lane.
+    func laneState(app: String) -> String? {
+        let prefix = #"pushgate_lane_state{app="\#(app)",vendor="testvendor",environment="production",state=""#
+        for line in self.text.split(separator: "\n") where line.hasPrefix(prefix) {
+            guard let space = line.lastIndex(of: " "), Double(line[line.index(after: space)...]) == 1 else { continue }
+            return String(line.dropFirst(prefix.count).prefix { $0 != "\"" })
+        }
+        return nil
     }
 }
 

@@ -72,4 +72,21 @@ import Testing
         #expect(Signal(batch: [.neutral, .unreachable]) == .unreachable)
         #expect(Signal(batch: [.neutral]) == .neutral)
     }
+
+    @Test(
+        "what one report says about its lane: no connection or a 5xx answer is unreachable, other answers healthy",
+        arguments: [
+            (DeliveryReport(outcome: .retryable(after: nil, stage: .connect)), LaneStateMachine.Signal.unreachable),
+            (DeliveryReport(outcome: .retryable(after: nil, stage: .proxyConnect), vendorStatus: 502), .unreachable),
+            (DeliveryReport(outcome: .retryable(after: nil, stage: nil), vendorStatus: 503), .unreachable),
+            (DeliveryReport(outcome: .retryable(after: nil, stage: nil), vendorStatus: 500), .unreachable),
+            (DeliveryReport(outcome: .retryable(after: .seconds(1), stage: nil), vendorStatus: 429), .healthy),
+            (DeliveryReport(outcome: .retryable(after: nil, stage: .streamRefused)), .neutral),
+            (DeliveryReport(outcome: .ambiguous(stage: .awaitingResponse)), .neutral),
+            (DeliveryReport(outcome: .delivered, vendorStatus: 200), .healthy),
+            (DeliveryReport(outcome: .permanent(reason: .expired), vendorStatus: 410), .healthy),
+        ])
+    func reportSignal(report: DeliveryReport, expected: LaneStateMachine.Signal) {
+        #expect(LaneStateMachine.Signal(report, now: self.t0) == expected)
+    }
 }

@@ -3,8 +3,9 @@ import NIOConcurrencyHelpers
 
 /// One lane's pace (ARCHITECTURE rule 6): a token bucket for deliveries per second and a cap
 /// on vendor requests in flight. Waiting is event-driven: a request that finds every slot
-/// taken is resumed by the `release` that frees one; one short of tokens sleeps exactly until
-/// they have refilled.
+/// taken is resumed by the `release` that frees one; one short of tokens takes them on credit
+/// and sleeps once, exactly until its turn, so waiters queue in time instead of all waking
+/// whenever a token comes back.
 final class RateGate: Sendable {
     private struct State {
         var tokens: Double
@@ -15,6 +16,8 @@ final class RateGate: Sendable {
         var nextWaiterID: UInt64 = 0
         /// Waiters `release` handed a slot to, until they see it.
         var granted: Set<UInt64> = []
+        /// Times a request slept for tokens (each sleeps at most once).
+        var tokenWaits = 0
     }
 
     private let perSecond: Double
@@ -34,27 +37,34 @@ final class RateGate: Sendable {
     /// nothing, when the task is cancelled while waiting.
     func acquire(count: Int = 1) async -> Bool {
         guard await self.acquireSlot() else { return false }
-        let needed = min(Double(count), self.perSecond)
-        while true {
-            if Task.isCancelled {
-                self.release()
-                return false
-            }
-            let wait: Duration? = self.state.withLockedValue { state in
-                let now = ContinuousClock.now
-                let elapsed = (now - state.lastRefill).timeInterval
-                state.tokens = min(self.perSecond, state.tokens + elapsed * self.perSecond)
-                state.lastRefill = now
-                guard state.tokens >= needed else {
-                    return .microseconds(Int64((needed - state.tokens) / self.perSecond * 1_000_000) + 1)
-                }
-                state.tokens -= Double(count)
-                return nil
-            }
-            guard let wait else { return true }
-            try? await Task.sleep(for: wait)
+        // The tokens are taken now, the bucket going into debt if they are not there yet: the
+        // next request's wait then starts where this one's ends.
+        let wait = self.state.withLockedValue { state -> Duration? in
+            let now = ContinuousClock.now
+            let elapsed = (now - state.lastRefill).timeInterval
+            state.tokens = min(self.perSecond, state.tokens + elapsed * self.perSecond)
+            state.lastRefill = now
+            let needed = min(Double(count), self.perSecond)
+            let short = needed - state.tokens
+            state.tokens -= Double(count)
+            guard short > 0 else { return nil }
+            state.tokenWaits += 1
+            return .microseconds(Int64(short / self.perSecond * 1_000_000) + 1)
+        }
+        guard let wait else { return true }
+        do {
+            try await Task.sleep(for: wait)
+            return true
+        } catch {
+            // Cancelled: the tokens go back for the requests queued behind this one.
+            self.state.withLockedValue { $0.tokens = min(self.perSecond, $0.tokens + Double(count)) }
+            self.release()
+            return false
         }
     }
+
+    /// Times a request slept for tokens.
+    var tokenWaits: Int { self.state.withLockedValue { $0.tokenWaits } }
 
     /// Frees the slot of a finished request, or hands it straight to the longest waiter.
     func release() {
