@@ -10,7 +10,7 @@ struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Run a fake vendor push service.",
-        subcommands: [SimulateAPNSCommand.self]
+        subcommands: [SimulateAPNSCommand.self, SimulateHuaweiCommand.self]
     )
 }
 
@@ -234,3 +234,159 @@ struct SimulateAPNSCommand: AsyncParsableCommand {
 }
 
 extension APNSSimulator.ProviderTokenRule: ExpressibleByArgument {}
+
+/// `pushgate simulate huawei`: a fake Huawei Push Kit (OAuth token and v1 send endpoints) over HTTP/1.1 and TLS.
+struct SimulateHuaweiCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "huawei",
+        abstract: "Run a fake Huawei Push Kit (HTTP/1.1 over TLS) until SIGINT or SIGTERM.",
+        discussion: """
+            One port serves both hosts: POST /oauth2/v3/token (oauth-login.cloud.huawei.com) and \
+            POST /v1/{appId}/messages:send (push-api.cloud.huawei.com). Prints one line when listening, and the final \
+            counters as one JSON line when stopped. GET /_sim/counters answers the counters, POST /_sim/reset zeroes \
+            them, POST /_sim/expire-tokens expires every access token issued so far.
+
+            Device-token prefixes inject faults (after authentication and validation; the first token with one decides \
+            for the whole request): E503 503 {"msg":"flow control"} without a code, E500 500 81000001, ONCE 503 the \
+            first time a (token, tag or notify_id) pair is seen then accepted, EXPT 401 80200003 the first time and the \
+            access token used expires, PRMS 403 80300002, SLOW answered after 2 s, DROP close the connection \
+            unanswered, HANG never answer. DEAD tokens are illegal: listed in a partial success (80100000), or \
+            80300007 when all are.
+            """
+    )
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0: any free port).")
+    var port = 8443
+
+    @Option(name: .customLong("cert"), help: "Server certificate chain (PEM). Needs --key.")
+    var certificateFile: String?
+
+    @Option(name: .customLong("key"), help: "Server private key (PEM). Needs --cert.")
+    var keyFile: String?
+
+    @Option(
+        name: .customLong("ca-out"),
+        help: "Without --cert/--key: where to write the generated CA certificate (PEM) for clients to trust."
+    )
+    var caOutputFile: String?
+
+    @Option(
+        name: .customLong("app"),
+        help: "An app as CLIENT_ID:CLIENT_SECRET. Repeatable. Default: 10000001:demo+secret/=."
+    )
+    var apps: [String] = []
+
+    @Option(name: .customLong("token-lifetime"), help: "Access token lifetime in seconds (expires_in).")
+    var tokenLifetime = 3600
+
+    @Option(help: "Event loop threads.")
+    var threads = 1
+
+    func validate() throws {
+        guard (0...65535).contains(self.port) else { throw ValidationError("--port must be 0...65535") }
+        guard (self.certificateFile == nil) == (self.keyFile == nil) else {
+            throw ValidationError("--cert and --key go together")
+        }
+        if self.certificateFile == nil && self.caOutputFile == nil {
+            throw ValidationError(
+                "without --cert/--key the simulator makes its own certificates: "
+                    + "give --ca-out FILE so clients can trust them"
+            )
+        }
+        _ = try self.parsedApps()
+        guard self.tokenLifetime >= 1 else { throw ValidationError("--token-lifetime must be at least 1") }
+        guard self.threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() async throws {
+        let logger = CLILogging.logger("pushgate.simulator")
+        let configuration = try self.makeConfiguration()
+        let simulator: HuaweiSimulator
+        do {
+            simulator = try await HuaweiSimulator.start(configuration: configuration, logger: logger)
+        } catch let error as SimulatorError {
+            throw CLIError(error.message)
+        }
+
+        let shownHost = self.host.contains(":") ? "[\(self.host)]" : self.host
+        // Unbuffered, so a script waiting for this line sees it at once.
+        Self.writeLine("Huawei simulator listening on https://\(shownHost):\(simulator.port)")
+
+        let group = ServiceGroup(
+            services: [simulator],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        try await group.run()
+
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let counters = try encoder.encode(simulator.counters())
+        Self.writeLine(String(decoding: counters, as: UTF8.self))
+    }
+
+    /// `--app` values as client ID → secret; the secret is everything after the first colon.
+    private func parsedApps() throws -> [String: String] {
+        var apps: [String: String] = [:]
+        for app in self.apps {
+            guard let colon = app.firstIndex(of: ":") else {
+                throw ValidationError("--app: give CLIENT_ID:CLIENT_SECRET")
+            }
+            let clientID = String(app[..<colon])
+            let secret = String(app[app.index(after: colon)...])
+            guard !clientID.isEmpty, clientID.count <= 64, clientID.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw ValidationError("--app: the client ID must be 1 to 64 digits")
+            }
+            guard !secret.isEmpty else { throw ValidationError("--app \(clientID): the secret must not be empty") }
+            guard apps.updateValue(secret, forKey: clientID) == nil else {
+                throw ValidationError("--app: client ID \(clientID) given twice")
+            }
+        }
+        return apps
+    }
+
+    private func makeConfiguration() throws -> HuaweiSimulator.Configuration {
+        var configuration: HuaweiSimulator.Configuration
+        if let certificateFile = self.certificateFile, let keyFile = self.keyFile {
+            configuration = HuaweiSimulator.Configuration(
+                certificateChainPEM: try readUserFile(certificateFile, flag: "--cert"),
+                privateKeyPEM: try readUserFile(keyFile, flag: "--key")
+            )
+        } else if let caOutputFile = self.caOutputFile {
+            let certificates = try DevelopmentCertificates.make(hosts: self.certificateHosts())
+            do {
+                try certificates.caCertificatePEM.write(toFile: caOutputFile, atomically: true, encoding: .utf8)
+            } catch {
+                throw CLIError("--ca-out: cannot write \(caOutputFile): \((error as NSError).localizedDescription)")
+            }
+            configuration = HuaweiSimulator.Configuration(certificates: certificates)
+        } else {
+            throw ValidationError("give --cert and --key, or --ca-out")
+        }
+        configuration.host = self.host
+        configuration.port = self.port
+        let apps = try self.parsedApps()
+        if !apps.isEmpty {
+            configuration.apps = apps
+        }
+        configuration.accessTokenLifetime = .seconds(self.tokenLifetime)
+        configuration.eventLoopThreads = self.threads
+        return configuration
+    }
+
+    /// Names the generated server certificate is valid for: loopback, plus the listening address when specific.
+    private func certificateHosts() -> [String] {
+        var hosts = ["localhost", "127.0.0.1", "::1"]
+        if !["0.0.0.0", "::", "localhost", "127.0.0.1", "::1"].contains(self.host) {
+            hosts.append(self.host)
+        }
+        return hosts
+    }
+
+    private static func writeLine(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}
