@@ -97,7 +97,7 @@ struct HuaweiMessageBuilder: Sendable {
         }
         if let collapse = android["collapse_key"] {
             guard case .integer(let value) = collapse, (-1...100).contains(value) else {
-                throw HuaweiMessageProblem(reason: .invalidCollapseKey, detail: "android.collapse_key must be -1…100")
+                throw HuaweiMessageProblem(reason: .invalidRequest, detail: "android.collapse_key must be -1…100")
             }
         }
         try Self.oneOf(android["urgency"], ["HIGH", "NORMAL"], "android.urgency")

@@ -88,7 +88,7 @@ struct HuaweiMessageBuilderTests {
     }
 
     static let refused: [(String, String)] = [
-        (#"{"android":{"collapse_key":101}}"#, "InvalidCollapseKey"),
+        (#"{"android":{"collapse_key":101}}"#, "InvalidRequest"),
         (#"{"android":{"urgency":"URGENT"}}"#, "InvalidRequest"),
         (#"{"android":{"category":"SPAM"}}"#, "InvalidRequest"),
         (#"{"android":{"ttl":"1d"}}"#, "InvalidRequest"),

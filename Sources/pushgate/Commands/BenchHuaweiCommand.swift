@@ -38,7 +38,8 @@ struct BenchHuaweiCommand: AsyncParsableCommand {
         let logger = CLILogging.logger("pushgate.bench")
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let adapter = try HuaweiAdapter(
-            configuration: try self.huawei.makeConfiguration(), eventLoopGroup: group, logger: logger)
+            configuration: try self.huawei.makeConfiguration(category: self.notification.category),
+            eventLoopGroup: group, logger: logger)
         let notification = self.notification.makeNotification()
         let requests = (self.count + self.batch - 1) / self.batch
         // Made before the clock starts, as the gateway mints them at acceptance.

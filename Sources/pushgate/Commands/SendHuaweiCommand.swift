@@ -25,7 +25,7 @@ struct SendHuaweiCommand: AsyncParsableCommand {
         if self.notification.payload != nil { throw CLIError("--payload is APNs-only; Huawei takes --title/--body") }
         let logger = CLILogging.logger("pushgate.send")
         let adapter = try HuaweiAdapter(
-            configuration: try self.huawei.makeConfiguration(),
+            configuration: try self.huawei.makeConfiguration(category: self.notification.category),
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let delivery = Delivery(
             notification: self.notification.makeNotification(),

@@ -5,6 +5,7 @@ import Logging
 import NIOPosix
 import PushgateAPNS
 import PushgateCore
+import PushgateHuawei
 import PushgateServer
 import PushgateSimulator
 import ServiceLifecycle
@@ -42,6 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
             demo = environment
             configuration = environment.configuration
             services.append(environment.simulator)
+            services.append(environment.huaweiSimulator)
         } else {
             do {
                 configuration = try ConfigurationLoader.load(
@@ -87,8 +89,11 @@ struct DemoEnvironment {
     static let keyID = "DEMOKEY123"
     static let teamID = "DEMOTEAM12"
     static let topic = "com.example.pushgate.demo"
+    static let huaweiAppID = "10000001"
+    static let huaweiSecret = "demo+secret/="
 
     let simulator: APNSSimulator
+    let huaweiSimulator: HuaweiSimulator
     let configuration: GatewayConfiguration
     let apiKey: String
 
@@ -127,6 +132,18 @@ struct DemoEnvironment {
         let caFile = (directory as NSString).appendingPathComponent("simulator-ca.pem")
         try certificates.caCertificatePEM.write(toFile: caFile, atomically: true, encoding: .utf8)
 
+        var huaweiConfiguration = HuaweiSimulator.Configuration(certificates: certificates)
+        huaweiConfiguration.apps = [Self.huaweiAppID: Self.huaweiSecret]
+        var huaweiLogger = logger
+        huaweiLogger[metadataKey: "component"] = "huawei-simulator"
+        let huaweiSimulator = try await HuaweiSimulator.start(configuration: huaweiConfiguration, logger: huaweiLogger)
+        let huaweiEndpoint = "https://127.0.0.1:\(huaweiSimulator.port)"
+        var huawei = HuaweiVendor.Settings(appID: Self.huaweiAppID, clientSecret: Secret(reference: Self.huaweiSecret))
+        huawei.authEndpoint = huaweiEndpoint
+        var huaweiCommon = VendorCommonSettings()
+        huaweiCommon.endpoint = huaweiEndpoint
+        huaweiCommon.caFile = caFile
+
         var configuration = GatewayConfiguration()
         configuration.store = "sqlite:" + (directory as NSString).appendingPathComponent("pushgate.db")
         var apns = APNSVendor.Settings(topic: Self.topic)
@@ -139,24 +156,32 @@ struct DemoEnvironment {
         configuration.apps = [
             GatewayConfiguration.App(
                 id: "demo", apiKeys: [APIKeyHash(key: apiKey).stored],
-                vendors: [VendorBlock(vendor: .apns, common: apnsCommon, settings: apns)])
+                vendors: [
+                    VendorBlock(vendor: .apns, common: apnsCommon, settings: apns),
+                    VendorBlock(vendor: .huawei, common: huaweiCommon, settings: huawei),
+                ])
         ]
         logger.info(
             "demo data",
-            metadata: ["demo.data_dir": "\(directory)", "demo.apns_simulator": "\(apnsCommon.endpoint ?? "")"])
-        return DemoEnvironment(simulator: simulator, configuration: configuration, apiKey: apiKey)
+            metadata: [
+                "demo.data_dir": "\(directory)", "demo.apns_simulator": "\(apnsCommon.endpoint ?? "")",
+                "demo.huawei_simulator": "\(huaweiEndpoint)",
+            ])
+        return DemoEnvironment(
+            simulator: simulator, huaweiSimulator: huaweiSimulator, configuration: configuration, apiKey: apiKey)
     }
 
     static func instructions(port: Int, apiKey: String) -> String {
         let base = "http://127.0.0.1:\(port)"
         let token = String(repeating: "ab", count: 32)
         return """
-            Demo app "demo" with API key \(apiKey) (APNs goes to the built-in simulator).
+            Demo app "demo" with API key \(apiKey) (APNs and Huawei go to the built-in simulators).
             Send a push:
-              curl -sS -X POST \(base)/v1/notifications -H 'Authorization: Bearer \(apiKey)' -H 'Content-Type: application/json' -d '{"notification":{"title":"Hello","body":"Pushgate works"},"targets":[{"vendor":"apns","token":"\(token)"}]}'
+              curl -sS -X POST \(base)/v1/notifications -H 'Authorization: Bearer \(apiKey)' -H 'Content-Type: application/json' -d '{"notification":{"title":"Hello","body":"Pushgate works"},"targets":[{"vendor":"apns","token":"\(token)"},{"vendor":"huawei","token":"DEMOHUAWEITOKEN0001"}]}'
             Then follow it (the id comes from the answer's "id"):
               curl -sS \(base)/v1/notifications/ID -H 'Authorization: Bearer \(apiKey)'
-            Device tokens starting with 41000000 are reported unregistered, 50300000 get 503s (see README).
+            APNs tokens starting with 41000000 are reported unregistered, 50300000 get 503s; Huawei tokens \
+            starting with DEAD are illegal, E503 get flow control (see README).
             """
     }
 }

@@ -22,8 +22,6 @@ struct HuaweiOptions: ParsableArguments {
     @Option(name: .customLong("ca-file"), help: "Extra CA certificate(s) to trust (PEM), e.g. a simulator's.")
     var caFile: String?
 
-    @Option(help: "android.category (self-classification), e.g. IM, WORK, MARKETING.") var category: String?
-
     @Option(name: .customLong("channel-id"), help: "android.notification.channel_id.") var channelID: String?
 
     @Flag(name: .customLong("test-message"), help: "Send as a test message (target_user_type 1).")
@@ -40,15 +38,17 @@ struct HuaweiOptions: ParsableArguments {
         if self.appID.isEmpty || !self.appID.allSatisfy({ $0.isASCII && $0.isNumber }) {
             throw ValidationError("--app-id must be digits")
         }
-        if let category, !HuaweiConfiguration.categories.contains(category) {
-            throw ValidationError(
-                "--category must be one of \(HuaweiConfiguration.categories.sorted().joined(separator: ", "))")
-        }
         if !(1...64).contains(self.connections) { throw ValidationError("--connections must be between 1 and 64") }
         if !(0.1...600).contains(self.timeoutSeconds) { throw ValidationError("--timeout must be 0.1…600 seconds") }
     }
 
-    func makeConfiguration() throws -> HuaweiConfiguration {
+    /// `category` is the notification options' `--category`, which for Huawei is
+    /// `android.category` (self-classification: IM, WORK, MARKETING, …).
+    func makeConfiguration(category: String?) throws -> HuaweiConfiguration {
+        if let category, !HuaweiConfiguration.categories.contains(category) {
+            throw CLIError(
+                "--category: Huawei knows \(HuaweiConfiguration.categories.sorted().joined(separator: ", "))")
+        }
         let secret: String
         do {
             secret = try Secret(reference: self.clientSecret).resolve()
@@ -59,7 +59,7 @@ struct HuaweiOptions: ParsableArguments {
             appID: self.appID, clientSecret: secret.trimmingCharacters(in: .whitespacesAndNewlines))
         configuration.endpoint = Self.trimmed(self.endpoint)
         configuration.authEndpoint = Self.trimmed(self.authEndpoint)
-        configuration.category = self.category
+        configuration.category = category
         configuration.channelID = self.channelID
         configuration.testMessages = self.testMessage
         configuration.validateOnly = self.validateOnly
