@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "PushgateCore", targets: ["PushgateCore"]),
         .library(name: "PushgateAPNS", targets: ["PushgateAPNS"]),
         .library(name: "PushgateHuawei", targets: ["PushgateHuawei"]),
+        .library(name: "PushgateXiaomi", targets: ["PushgateXiaomi"]),
+        .library(name: "PushgateVivo", targets: ["PushgateVivo"]),
         .library(name: "PushgateSimulator", targets: ["PushgateSimulator"]),
         .library(name: "PushgateProxy", targets: ["PushgateProxy"]),
         .library(name: "PushgateStore", targets: ["PushgateStore"]),
@@ -99,6 +101,33 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PushgateXiaomi",
+            dependencies: [
+                "PushgateCore",
+                "PushgateHTTPVendor",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PushgateVivo",
+            dependencies: [
+                "PushgateCore",
+                "PushgateHTTPVendor",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PushgateSimulator",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -173,6 +202,8 @@ let package = Package(
                 "PushgateCore",
                 "PushgateAPNS",
                 "PushgateHuawei",
+                "PushgateXiaomi",
+                "PushgateVivo",
                 "PushgateSimulator",
                 "PushgateProxy",
                 "PushgateStore",
@@ -238,6 +269,34 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PushgateXiaomiTests",
+            dependencies: [
+                "PushgateTestSupport",
+                "PushgateXiaomi",
+                "PushgateHTTPVendor",
+                "PushgateSimulator",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PushgateVivoTests",
+            dependencies: [
+                "PushgateTestSupport",
+                "PushgateVivo",
+                "PushgateHTTPVendor",
+                "PushgateSimulator",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PushgateCLITests",
             dependencies: [
                 "PushgateTestSupport",
@@ -284,6 +343,8 @@ let package = Package(
                 "PushgateCore",
                 "PushgateAPNS",
                 "PushgateHuawei",
+                "PushgateXiaomi",
+                "PushgateVivo",
                 "PushgateSimulator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

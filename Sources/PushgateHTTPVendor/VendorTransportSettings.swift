@@ -34,4 +34,17 @@ package enum VendorTransportSettings {
             host: host, port: url.port ?? 3128, username: url.user.flatMap { $0.removingPercentEncoding ?? $0 },
             password: password ?? url.password)
     }
+
+    /// Whether `text` is a vendor base URL: `https://host[:port]`, no path beyond `/`, no query.
+    package static func isBaseURL(_ text: String) -> Bool {
+        guard let url = URLComponents(string: text), url.scheme == "https", let host = url.host, !host.isEmpty else {
+            return false
+        }
+        return url.query == nil && (url.path.isEmpty || url.path == "/")
+    }
+
+    /// A base URL without its trailing slash, so paths can be appended.
+    package static func trimmed(_ url: String) -> String {
+        url.hasSuffix("/") ? String(url.dropLast()) : url
+    }
 }

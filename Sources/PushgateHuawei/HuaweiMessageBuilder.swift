@@ -1,5 +1,6 @@
 import Foundation
 import PushgateCore
+import PushgateHTTPVendor
 
 /// Builds Huawei's v1 `message` from the portable notification plus `overrides.huawei` (merged
 /// last, key by key into `message`), and checks every limit Huawei documents so that the API
@@ -67,7 +68,7 @@ struct HuaweiMessageBuilder: Sendable {
         // replaces across attempts of this one.
         let tag = notification.collapseKey ?? identity.lowercasedString
         fields["tag"] = .string(tag)
-        fields["notify_id"] = .integer(Self.notifyID(tag))
+        fields["notify_id"] = .integer(NotifyID.derive(from: tag))
         if let channel = self.configuration.channelID { fields["channel_id"] = .string(channel) }
         if notification.priority == .low { fields["importance"] = "LOW" }
         if let sound = notification.sound {
@@ -77,16 +78,6 @@ struct HuaweiMessageBuilder: Sendable {
             fields["badge"] = .object(["set_num": .integer(badge), "class": .string(badgeClass)])
         }
         return fields
-    }
-
-    /// A non-negative 32-bit id from the tag (FNV-1a): stable across attempts and processes.
-    static func notifyID(_ tag: String) -> Int {
-        var hash: UInt32 = 2_166_136_261
-        for byte in tag.utf8 {
-            hash ^= UInt32(byte)
-            hash = hash &* 16_777_619
-        }
-        return Int(hash & 0x7FFF_FFFF)
     }
 
     /// Huawei's own checks on the final message (its Java demo's validation and the field

@@ -25,16 +25,11 @@ package struct HuaweiVendor: VendorRegistration {
             problems.append("\(path).category: one of \(known)")
         }
         for (key, url) in [("endpoint", common.endpoint), ("auth_endpoint", settings.authEndpoint)] {
-            if let url, !Self.isBaseURL(url) { problems.append("\(path).\(key): expected https://host[:port]") }
+            if let url, !VendorTransportSettings.isBaseURL(url) {
+                problems.append("\(path).\(key): expected https://host[:port]")
+            }
         }
         return problems
-    }
-
-    static func isBaseURL(_ text: String) -> Bool {
-        guard let url = URLComponents(string: text), url.scheme == "https", let host = url.host, !host.isEmpty else {
-            return false
-        }
-        return url.query == nil && (url.path.isEmpty || url.path == "/")
     }
 
     package func makeAdapter(_ settings: Settings, context: VendorAdapterContext) throws -> any ProviderAdapter {
@@ -53,17 +48,15 @@ package struct HuaweiVendor: VendorRegistration {
         let secret = try ConfigurationFileReading.resolve(settings.clientSecret, path: "\(path).client_secret")
         var configuration = HuaweiConfiguration(
             appID: settings.appID, clientSecret: secret.trimmingCharacters(in: .whitespacesAndNewlines))
-        if let endpoint = context.common.endpoint { configuration.endpoint = Self.trimmed(endpoint) }
-        if let authEndpoint = settings.authEndpoint { configuration.authEndpoint = Self.trimmed(authEndpoint) }
+        if let endpoint = context.common.endpoint { configuration.endpoint = VendorTransportSettings.trimmed(endpoint) }
+        if let authEndpoint = settings.authEndpoint {
+            configuration.authEndpoint = VendorTransportSettings.trimmed(authEndpoint)
+        }
         configuration.category = settings.category
         configuration.channelID = settings.channelID
         configuration.badgeClass = settings.badgeClass
         configuration.testMessages = settings.testMessages
         configuration.transport = try VendorTransportSettings.configuration(context: context)
         return configuration
-    }
-
-    private static func trimmed(_ url: String) -> String {
-        url.hasSuffix("/") ? String(url.dropLast()) : url
     }
 }

@@ -1,6 +1,8 @@
 import PushgateAPNS
 import PushgateCore
 import PushgateHuawei
+import PushgateVivo
+import PushgateXiaomi
 
 /// The vendors this build of the gateway sends to: adding a vendor is its adapter target and
 /// one line here.
@@ -8,5 +10,7 @@ enum StandardVendors {
     static let registry = VendorRegistry([
         APNSVendor(),
         HuaweiVendor(),
+        XiaomiVendor(),
+        VivoVendor(),
     ])
 }

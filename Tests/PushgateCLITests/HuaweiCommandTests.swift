@@ -50,7 +50,7 @@ struct HuaweiCommandTests {
                 ["send", "huawei", "--token", "CLITOKEN1", "--title", "Hi", "--body", "There"] + arguments)
             #expect(delivered.status == 0, "\(delivered.stdout) \(delivered.stderr)")
             #expect(delivered.stdout.hasPrefix("delivered"))
-            #expect(delivered.stdout.contains("request_id "))
+            #expect(delivered.stdout.contains("message_id "))
 
             let dead = try await CLIRunner.run(["send", "huawei", "--token", "DEADTOKEN", "--title", "Hi"] + arguments)
             #expect(dead.status == 3, "\(dead.stdout) \(dead.stderr)")

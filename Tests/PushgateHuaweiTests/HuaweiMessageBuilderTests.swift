@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import PushgateCore
+import PushgateHTTPVendor
 import Testing
 
 @testable import PushgateHuawei
@@ -49,14 +50,14 @@ struct HuaweiMessageBuilderTests {
         #expect(notification["title"] as? String == "Hi")
         #expect((notification["click_action"] as? [String: Any])?["type"] as? Int == 3)
         #expect(notification["tag"] as? String == Self.identity.lowercasedString)
-        #expect(notification["notify_id"] as? Int == HuaweiMessageBuilder.notifyID(Self.identity.lowercasedString))
+        #expect(notification["notify_id"] as? Int == NotifyID.derive(from: Self.identity.lowercasedString))
     }
 
     @Test("the same identity gives the same notify_id every time; another gives another")
     func stableIdentity() {
-        let one = HuaweiMessageBuilder.notifyID(Self.identity.lowercasedString)
-        #expect(one == HuaweiMessageBuilder.notifyID(Self.identity.lowercasedString))
-        #expect(one != HuaweiMessageBuilder.notifyID(UUID().lowercasedString))
+        let one = NotifyID.derive(from: Self.identity.lowercasedString)
+        #expect(one == NotifyID.derive(from: Self.identity.lowercasedString))
+        #expect(one != NotifyID.derive(from: UUID().lowercasedString))
         #expect((0...Int(Int32.max)).contains(one))
     }
 

@@ -40,70 +40,16 @@ struct BenchHuaweiCommand: AsyncParsableCommand {
         let adapter = try HuaweiAdapter(
             configuration: try self.huawei.makeConfiguration(category: self.notification.category),
             eventLoopGroup: group, logger: logger)
-        let notification = self.notification.makeNotification()
-        let requests = (self.count + self.batch - 1) / self.batch
-        // Made before the clock starts, as the gateway mints them at acceptance.
-        let batches: [[Delivery]] = (0..<requests).map { request in
-            let notificationID = UUID()
-            let first = request * self.batch
-            return (first..<min(self.count, first + self.batch)).map { index in
-                Delivery(
-                    notification: notification, notificationID: notificationID,
-                    target: DeviceTarget(vendor: .huawei, token: "\(self.token)\(index % self.batch)"))
-            }
+        let bench = BatchBench(
+            count: self.count, concurrency: self.concurrency, batch: self.batch, vendor: .huawei,
+            tokenPrefix: self.token, notification: self.notification.makeNotification(),
+            connections: self.huawei.connections)
+        do {
+            try await bench.run(adapter: adapter, logger: logger)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
         }
-        let latencies = LatencyBuffer(count: requests)
-        let outcomes = NIOLockedValueBoxOutcomeCounts()
-        let claimed = ManagedAtomic(0)
-        let completed = ManagedAtomic(0)
-        let errors = ManagedAtomic(0)
-
-        let cpuStart = ProcessCPU.seconds()
-        let wallStart = ContinuousClock.now
-        let progress = Task {
-            while !Task.isCancelled {
-                try await Task.sleep(for: .seconds(1))
-                let done = completed.load(ordering: .relaxed)
-                let seconds = (ContinuousClock.now - wallStart).timeInterval
-                FileHandle.standardError.write(
-                    Data(
-                        String(
-                            format: "bench: %d/%d done, %.0f/s, errors %d\n", done, self.count,
-                            Double(done) / max(seconds, 0.001), errors.load(ordering: .relaxed)
-                        ).utf8))
-            }
-        }
-        await withTaskGroup(of: Void.self) { workers in
-            for _ in 0..<min(self.concurrency, requests) {
-                workers.addTask {
-                    while true {
-                        let index = claimed.loadThenWrappingIncrement(ordering: .relaxed)
-                        guard index < requests else { return }
-                        let start = NIODeadline.now()
-                        let reports = await adapter.send(batches[index], logger: logger)
-                        latencies.record(index: index, microseconds: (NIODeadline.now() - start).nanoseconds / 1000)
-                        for report in reports where report.outcome != .delivered {
-                            errors.wrappingIncrement(ordering: .relaxed)
-                            outcomes.add(report.outcome.kind)
-                        }
-                        completed.wrappingIncrement(by: reports.count, ordering: .relaxed)
-                    }
-                }
-            }
-        }
-        let wall = (ContinuousClock.now - wallStart).timeInterval
-        let cpu = ProcessCPU.seconds() - cpuStart
-        progress.cancel()
-        await adapter.shutdown()
         try? await group.shutdownGracefully()
-        print(
-            BenchSummary.json(
-                count: self.count, errors: errors.load(ordering: .relaxed), wallSeconds: wall, cpuSeconds: cpu,
-                latencies: latencies, failures: outcomes.snapshot(),
-                extra: [
-                    "concurrency": self.concurrency, "connections": self.huawei.connections, "batch": self.batch,
-                    "requests": requests, "requests_per_sec": (Double(requests) / wall).rounded(),
-                ]))
-        if errors.load(ordering: .relaxed) > 0 { throw ExitCode(4) }
     }
 }

@@ -8,7 +8,7 @@ struct SendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",
         abstract: "Send one test push and print the vendor's answer.",
-        subcommands: [SendAPNSCommand.self, SendHuaweiCommand.self]
+        subcommands: [SendAPNSCommand.self, SendHuaweiCommand.self, SendXiaomiCommand.self, SendVivoCommand.self]
     )
 }
 

@@ -32,19 +32,7 @@ struct SendHuaweiCommand: AsyncParsableCommand {
             target: DeviceTarget(vendor: .huawei, token: self.token),
             expiresAt: self.notification.expiresAt()
         )
-        if let refusal = adapter.validate(delivery) {
-            await adapter.shutdown()
-            throw CLIError("not sent: \(refusal.vendorReason ?? refusal.outcome.kind.rawValue)")
-        }
-        let report = await adapter.send(delivery, logger: logger)
-        await adapter.shutdown()
-        let identity = ("request_id", report.vendorMessageID ?? "none")
-        if self.json {
-            print(OutcomeText.json(report, identity: identity))
-        } else {
-            print(OutcomeText.line(report, identity: identity, vendorName: "Huawei"))
-        }
-        let status = OutcomeText.exitStatus(report.outcome)
-        if status != 0 { throw ExitCode(status) }
+        try await VendorSend.run(
+            adapter: adapter, delivery: delivery, json: self.json, vendorName: "Huawei", logger: logger)
     }
 }

@@ -57,8 +57,8 @@ struct HuaweiOptions: ParsableArguments {
         }
         var configuration = HuaweiConfiguration(
             appID: self.appID, clientSecret: secret.trimmingCharacters(in: .whitespacesAndNewlines))
-        configuration.endpoint = Self.trimmed(self.endpoint)
-        configuration.authEndpoint = Self.trimmed(self.authEndpoint)
+        configuration.endpoint = VendorTransportSettings.trimmed(self.endpoint)
+        configuration.authEndpoint = VendorTransportSettings.trimmed(self.authEndpoint)
         configuration.category = category
         configuration.channelID = self.channelID
         configuration.testMessages = self.testMessage
@@ -69,9 +69,5 @@ struct HuaweiOptions: ParsableArguments {
         configuration.transport.connections = self.connections
         configuration.transport.requestTimeout = .milliseconds(Int64(self.timeoutSeconds * 1000))
         return configuration
-    }
-
-    private static func trimmed(_ url: String) -> String {
-        url.hasSuffix("/") ? String(url.dropLast()) : url
     }
 }
