@@ -10,7 +10,9 @@ struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Run a fake vendor push service.",
-        subcommands: [SimulateAPNSCommand.self, SimulateHuaweiCommand.self]
+        subcommands: [
+            SimulateAPNSCommand.self, SimulateHuaweiCommand.self, SimulateXiaomiCommand.self, SimulateVivoCommand.self,
+        ]
     )
 }
 
