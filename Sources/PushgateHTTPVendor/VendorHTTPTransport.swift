@@ -19,7 +19,7 @@ package final class VendorHTTPTransport: Sendable {
         /// TCP connect, name resolution included.
         package var connectTimeout: Duration = .seconds(5)
         /// From submission to the complete answer, waiting for a connection included.
-        package var requestTimeout: Duration = .seconds(10)
+        package var requestTimeout: Duration = .seconds(8)
         /// Larger answers are cut (vendors answer with a few hundred bytes).
         package var maxResponseBytes: Int = 1 << 20
 

@@ -8,39 +8,14 @@ struct HuaweiCommandTests {
     static let app = "10000077"
     static let secret = "cli+secret/=="
 
-    /// Runs `simulate huawei` on a free port until `body` returns.
+    /// Runs `simulate huawei` on a free port until `body` returns, with the flags that reach it.
     static func withSimulator(_ body: (_ arguments: [String]) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pg-hw-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let caFile = directory.appendingPathComponent("ca.pem")
-        let output = directory.appendingPathComponent("sim.out")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        let process = Process()
-        process.executableURL = try CLIRunner.binary()
-        process.arguments = [
-            "simulate", "huawei", "--port", "0", "--ca-out", caFile.path, "--app", "\(Self.app):\(Self.secret)",
-        ]
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
+        try await SimulatorProcess.run(["huawei", "--app", "\(Self.app):\(Self.secret)"]) { url, caFile in
+            try await body([
+                "--app-id", Self.app, "--client-secret", Self.secret, "--endpoint", url, "--auth-endpoint", url,
+                "--ca-file", caFile,
+            ])
         }
-        var endpoint: String?
-        for _ in 0..<200 where endpoint == nil {
-            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-            endpoint = text.split(separator: " ").first { $0.hasPrefix("https://") }.map {
-                $0.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-            if endpoint == nil { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        let url = try #require(endpoint, "simulate huawei did not say where it listens")
-        try await body([
-            "--app-id", Self.app, "--client-secret", Self.secret, "--endpoint", url, "--auth-endpoint", url,
-            "--ca-file", caFile.path,
-        ])
     }
 
     @Test("delivered: exit 0 and Huawei's requestId; a dead token exits 3; a bad secret exits 4 without a send")
@@ -101,5 +76,38 @@ struct HuaweiCommandTests {
                 #expect(object["requests"] as? Int == 400 / Int(batch)!)
             }
         }
+    }
+}
+
+/// `pushgate simulate <vendor> --port 0 --ca-out …` as a child process, until `body` returns.
+enum SimulatorProcess {
+    static func run(_ arguments: [String], _ body: (_ url: String, _ caFile: String) async throws -> Void) async throws
+    {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pg-sim-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let caFile = directory.appendingPathComponent("ca.pem")
+        let output = directory.appendingPathComponent("sim.out")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let process = Process()
+        process.executableURL = try CLIRunner.binary()
+        process.arguments = ["simulate", arguments[0], "--port", "0", "--ca-out", caFile.path] + arguments.dropFirst()
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        var endpoint: String?
+        for _ in 0..<200 where endpoint == nil {
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            endpoint = text.split(separator: " ").first { $0.hasPrefix("https://") }.map {
+                $0.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            if endpoint == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let url = try #require(endpoint, "simulate \(arguments[0]) did not say where it listens")
+        try await body(url, caFile.path)
     }
 }

@@ -8,6 +8,8 @@ import PushgateCore
 import PushgateHuawei
 import PushgateServer
 import PushgateSimulator
+import PushgateVivo
+import PushgateXiaomi
 import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
@@ -43,7 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
             demo = environment
             configuration = environment.configuration
             services.append(environment.simulator)
-            services.append(environment.huaweiSimulator)
+            services += [environment.huaweiSimulator, environment.xiaomiSimulator, environment.vivoSimulator]
         } else {
             do {
                 configuration = try ConfigurationLoader.load(
@@ -91,9 +93,15 @@ struct DemoEnvironment {
     static let topic = "com.example.pushgate.demo"
     static let huaweiAppID = "10000001"
     static let huaweiSecret = "demo+secret/="
+    static let xiaomiSecret = "demo-xiaomi+secret/="
+    static let xiaomiPackage = "com.example.pushgate.demo"
+    static let vivoAppID = "10001"
+    static let vivoApp = VivoSimulator.App(appKey: "demo-app-key", appSecret: "demo-app-secret")
 
     let simulator: APNSSimulator
     let huaweiSimulator: HuaweiSimulator
+    let xiaomiSimulator: XiaomiSimulator
+    let vivoSimulator: VivoSimulator
     let configuration: GatewayConfiguration
     let apiKey: String
 
@@ -144,6 +152,27 @@ struct DemoEnvironment {
         huaweiCommon.endpoint = huaweiEndpoint
         huaweiCommon.caFile = caFile
 
+        var xiaomiConfiguration = XiaomiSimulator.Configuration(certificates: certificates)
+        xiaomiConfiguration.apps = [Self.xiaomiSecret: [Self.xiaomiPackage]]
+        var xiaomiLogger = logger
+        xiaomiLogger[metadataKey: "component"] = "xiaomi-simulator"
+        let xiaomiSimulator = try await XiaomiSimulator.start(configuration: xiaomiConfiguration, logger: xiaomiLogger)
+        var xiaomiCommon = VendorCommonSettings()
+        xiaomiCommon.endpoint = "https://127.0.0.1:\(xiaomiSimulator.port)"
+        xiaomiCommon.caFile = caFile
+        let xiaomi = XiaomiVendor.Settings(appSecret: Secret(reference: Self.xiaomiSecret), package: Self.xiaomiPackage)
+
+        var vivoConfiguration = VivoSimulator.Configuration(certificates: certificates)
+        vivoConfiguration.apps = [Self.vivoAppID: Self.vivoApp]
+        var vivoLogger = logger
+        vivoLogger[metadataKey: "component"] = "vivo-simulator"
+        let vivoSimulator = try await VivoSimulator.start(configuration: vivoConfiguration, logger: vivoLogger)
+        var vivoCommon = VendorCommonSettings()
+        vivoCommon.endpoint = "https://127.0.0.1:\(vivoSimulator.port)"
+        vivoCommon.caFile = caFile
+        let vivo = VivoVendor.Settings(
+            appID: Self.vivoAppID, appKey: Self.vivoApp.appKey, appSecret: Secret(reference: Self.vivoApp.appSecret))
+
         var configuration = GatewayConfiguration()
         configuration.store = "sqlite:" + (directory as NSString).appendingPathComponent("pushgate.db")
         var apns = APNSVendor.Settings(topic: Self.topic)
@@ -159,6 +188,8 @@ struct DemoEnvironment {
                 vendors: [
                     VendorBlock(vendor: .apns, common: apnsCommon, settings: apns),
                     VendorBlock(vendor: .huawei, common: huaweiCommon, settings: huawei),
+                    VendorBlock(vendor: .xiaomi, common: xiaomiCommon, settings: xiaomi),
+                    VendorBlock(vendor: .vivo, common: vivoCommon, settings: vivo),
                 ])
         ]
         logger.info(
@@ -166,22 +197,26 @@ struct DemoEnvironment {
             metadata: [
                 "demo.data_dir": "\(directory)", "demo.apns_simulator": "\(apnsCommon.endpoint ?? "")",
                 "demo.huawei_simulator": "\(huaweiEndpoint)",
+                "demo.xiaomi_simulator": "\(xiaomiCommon.endpoint ?? "")",
+                "demo.vivo_simulator": "\(vivoCommon.endpoint ?? "")",
             ])
         return DemoEnvironment(
-            simulator: simulator, huaweiSimulator: huaweiSimulator, configuration: configuration, apiKey: apiKey)
+            simulator: simulator, huaweiSimulator: huaweiSimulator, xiaomiSimulator: xiaomiSimulator,
+            vivoSimulator: vivoSimulator, configuration: configuration, apiKey: apiKey)
     }
 
     static func instructions(port: Int, apiKey: String) -> String {
         let base = "http://127.0.0.1:\(port)"
         let token = String(repeating: "ab", count: 32)
         return """
-            Demo app "demo" with API key \(apiKey) (APNs and Huawei go to the built-in simulators).
+            Demo app "demo" with API key \(apiKey) (APNs, Huawei, Xiaomi and vivo go to the built-in simulators).
             Send a push:
-              curl -sS -X POST \(base)/v1/notifications -H 'Authorization: Bearer \(apiKey)' -H 'Content-Type: application/json' -d '{"notification":{"title":"Hello","body":"Pushgate works"},"targets":[{"vendor":"apns","token":"\(token)"},{"vendor":"huawei","token":"DEMOHUAWEITOKEN0001"}]}'
+              curl -sS -X POST \(base)/v1/notifications -H 'Authorization: Bearer \(apiKey)' -H 'Content-Type: application/json' -d '{"notification":{"title":"Hello","body":"Pushgate works"},"targets":[{"vendor":"apns","token":"\(token)"},{"vendor":"huawei","token":"DEMOHUAWEITOKEN0001"},{"vendor":"xiaomi","token":"DEMOXIAOMIREGID0001"},{"vendor":"vivo","token":"DEMOVIVOREGID0001"}]}'
             Then follow it (the id comes from the answer's "id"):
               curl -sS \(base)/v1/notifications/ID -H 'Authorization: Bearer \(apiKey)'
             APNs tokens starting with 41000000 are reported unregistered, 50300000 get 503s; Huawei tokens \
-            starting with DEAD are illegal, E503 get flow control (see README).
+            starting with DEAD, Xiaomi regids starting with BAD and vivo regIds starting with BAD1 are dead \
+            (see README).
             """
     }
 }
