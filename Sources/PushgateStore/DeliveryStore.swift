@@ -29,10 +29,18 @@ package protocol DeliveryStore: Service {
     /// Leases up to `limit` deliveries that are due (`queued`, `nextAttemptAt <= now`, not
     /// paused) or whose lease expired (`sending`, `leasedUntil <= now`: a crashed or hung
     /// dispatcher), marking them `sending` with `leasedUntil = now + leaseDuration` and
-    /// `leaseOwner = owner`. Oldest due first. A delivery is never leased by two callers at once.
+    /// `leaseOwner = owner`. A delivery is never leased by two callers at once.
+    ///
+    /// Expired leases come first. The rest of `limit` is shared round robin among the lanes
+    /// with due work (ARCHITECTURE rule 6): each gets an even share (the odd ones to the lanes
+    /// due longest) before any lane gets more, and what a lane with less work leaves goes to
+    /// the others; within a lane, oldest due first. So one lane's backlog never holds back
+    /// another's due work. The result is ordered oldest due first.
     ///
     /// A lease that had expired counts as one ambiguous attempt (its gateway may have sent it
-    /// before it died). Queued deliveries of the lanes in `excluding` are left alone.
+    /// before it died). Queued deliveries of the lanes in `excluding` are left alone, and the
+    /// cost of a lease does not grow with their number (a backend reads each lane apart: on
+    /// PostgreSQL, one `FOR UPDATE SKIP LOCKED` query per lane).
     func leaseDue(
         limit: Int, owner: String, now: Date, leaseDuration: Duration, excluding: Set<Lane>
     ) async throws -> [LeasedDelivery]
@@ -57,7 +65,7 @@ package protocol DeliveryStore: Service {
     /// earliest `nextAttemptAt` among queued deliveries or, if sooner, the earliest
     /// `leasedUntil` among leased ones (an expired lease makes its delivery due again, rule 2).
     /// Nil when nothing is queued or leased.
-    /// Queued deliveries of the lanes in `excluding` are left out.
+    /// Queued deliveries of the lanes in `excluding` are left out, without reading them.
     func nextDueDate(excluding: Set<Lane>) async throws -> Date?
 
     /// Webhook events due for sending (`nextAttemptAt <= now`), leased for `leaseDuration`.

@@ -16,6 +16,8 @@ struct DeliveryStoreContract: Sendable {
         case concurrentAcceptsAreAllStored
         case leaseReturnsDueOnlyOldestFirst
         case concurrentLeasersNeverShareADelivery
+        case leaseTakesFromEveryLaneBeforeASecondShare
+        case excludedLaneBacklogIsLeftAlone
         case expiredLeaseIsTakenOverAndOldOwnerIsRejected
         case recordDelivered
         case recordRetryIsNotLeasedBeforeItIsDue
@@ -57,6 +59,8 @@ struct DeliveryStoreContract: Sendable {
         case .concurrentAcceptsAreAllStored: try await self.concurrentAcceptsAreAllStored(store)
         case .leaseReturnsDueOnlyOldestFirst: try await self.leaseReturnsDueOnlyOldestFirst(store)
         case .concurrentLeasersNeverShareADelivery: try await self.concurrentLeasersNeverShareADelivery(store)
+        case .leaseTakesFromEveryLaneBeforeASecondShare: try await self.leaseIsRoundRobin(store)
+        case .excludedLaneBacklogIsLeftAlone: try await self.excludedLaneBacklog(store)
         case .expiredLeaseIsTakenOverAndOldOwnerIsRejected: try await self.expiredLease(store)
         case .recordDelivered: try await self.recordDelivered(store)
         case .recordRetryIsNotLeasedBeforeItIsDue: try await self.recordRetry(store)
@@ -276,6 +280,100 @@ struct DeliveryStoreContract: Sendable {
         #expect(all.count == 2000, "every delivery leased once: \(all.count) leases")
         #expect(Set(all) == expected)
         #expect(leasedPerOwner.filter { !$0.isEmpty }.count > 1, "the loops really ran concurrently")
+    }
+
+    /// Fair lanes (ARCHITECTURE rule 6): one lane's older backlog does not hold back another
+    /// lane's due work. Lanes differ by app, by vendor and by environment.
+    private func leaseIsRoundRobin(_ store: any DeliveryStore) async throws {
+        func submission(
+            _ app: String, _ vendor: Vendor, _ environment: DeviceTarget.Environment, count: Int, at: Double
+        )
+            -> Submission
+        {
+            let targets = (0..<count).map { index in
+                Submission.Target(
+                    deliveryID: UUID(),
+                    device: DeviceTarget(vendor: vendor, token: StoreFixtures.token(index), environment: environment))
+            }
+            return StoreFixtures.submission(app: app, targets: targets, acceptedAt: self.t0.addingTimeInterval(at))
+        }
+        // The oldest lane has the most work; the others came later with less.
+        let backlog = (0..<3).map { submission("big", .apns, .production, count: 10, at: Double($0) / 10) }
+        let sandbox = submission("big", .apns, .sandbox, count: 2, at: 1)
+        let otherVendor = submission("big", .huawei, .production, count: 5, at: 2)
+        let otherApp = submission("small", .apns, .production, count: 1, at: 3)
+        let notYetDue = submission("late", .apns, .production, count: 3, at: 100)
+        for item in backlog + [sandbox, otherVendor, otherApp, notYetDue] {
+            #expect(try await store.accept(item) == .accepted)
+        }
+        let now = self.t0.addingTimeInterval(10)
+        func lanes(_ leased: [LeasedDelivery]) -> [String: Int] {
+            leased.reduce(into: [:]) { counts, delivery in
+                counts[Lane(appID: delivery.appID, target: delivery.target).description, default: 0] += 1
+            }
+        }
+
+        // Four lanes with due work, a lease of four: one each, the oldest of each lane.
+        let first = try await store.leaseDue(limit: 4, owner: "d", now: now, leaseDuration: .seconds(30))
+        #expect(
+            lanes(first) == [
+                "big/apns/production": 1, "big/apns/sandbox": 1, "big/huawei/production": 1, "small/apns/production": 1,
+            ], "\(lanes(first))")
+        #expect(
+            Set(first.map(\.id))
+                == [
+                    backlog[0].targets[0].deliveryID, sandbox.targets[0].deliveryID,
+                    otherVendor.targets[0].deliveryID, otherApp.targets[0].deliveryID,
+                ])
+        #expect(first.map(\.acceptedAt) == first.map(\.acceptedAt).sorted(), "the result is oldest due first")
+
+        // Three lanes left with 29, 1 and 4 due: 10 are shared 4 (the lane due longest), 3, 3;
+        // the sandbox lane has only 1, and the 2 it leaves go round again, one each.
+        let second = try await store.leaseDue(limit: 10, owner: "d", now: now, leaseDuration: .seconds(30))
+        #expect(
+            lanes(second) == ["big/apns/production": 5, "big/apns/sandbox": 1, "big/huawei/production": 4],
+            "\(lanes(second))")
+        let backlogIDs = backlog.flatMap { $0.targets.map(\.deliveryID) }
+        #expect(
+            second.filter { $0.appID == "big" && $0.target.vendor == .apns && $0.target.environment == .production }
+                .map(\.id) == Array(backlogIDs[1...5]), "within a lane, oldest due first")
+
+        // Only the backlog is left, and it takes the whole lease; the lane not yet due takes nothing.
+        let third = try await store.leaseDue(limit: 100, owner: "d", now: now, leaseDuration: .seconds(30))
+        #expect(third.map(\.id) == Array(backlogIDs[6...]))
+        #expect(try await store.leaseDue(limit: 100, owner: "d", now: now, leaseDuration: .seconds(30)).isEmpty)
+        #expect(try await store.queueDepth() == 41, "leased deliveries still count")
+    }
+
+    /// A paused or full lane is left out of leases and of the next due date; its backlog stays
+    /// queued, untouched, and in line for when it takes work again.
+    private func excludedLaneBacklog(_ store: any DeliveryStore) async throws {
+        let backlog = (0..<50).map { index in
+            StoreFixtures.submission(
+                app: "slow", targetCount: 1_000, acceptedAt: self.t0.addingTimeInterval(Double(index) / 1000))
+        }
+        for submission in backlog { #expect(try await store.accept(submission) == .accepted) }
+        let other = StoreFixtures.submission(app: "fast", targetCount: 3, acceptedAt: self.t0.addingTimeInterval(1))
+        #expect(try await store.accept(other) == .accepted)
+        let slow: Set<Lane> = [Lane(appID: "slow", vendor: .apns)]
+        let now = self.t0.addingTimeInterval(5)
+
+        #expect(try await store.nextDueDate() == self.t0)
+        #expect(try await store.nextDueDate(excluding: slow) == other.acceptedAt)
+        let leased = try await store.leaseDue(
+            limit: 200, owner: "d", now: now, leaseDuration: .seconds(30), excluding: slow)
+        #expect(leased.map(\.id) == other.targets.map(\.deliveryID))
+        #expect(try await store.nextDueDate(excluding: slow) == now.addingTimeInterval(30), "only the leases are left")
+        #expect(
+            try await store.leaseDue(limit: 200, owner: "d", now: now, leaseDuration: .seconds(30), excluding: slow)
+                .isEmpty)
+
+        let first = try #require(try await store.notification(id: backlog[0].notificationID, appID: "slow"))
+        #expect(first.deliveries.allSatisfy { $0.state == .queued && $0.attempts == 0 })
+        #expect(try await store.queueDepth() == 50_003)
+        // Taking work again, the lane starts where it was: its oldest deliveries first.
+        let resumed = try await store.leaseDue(limit: 200, owner: "d", now: now, leaseDuration: .seconds(30))
+        #expect(resumed.map(\.id) == Array(backlog[0].targets.map(\.deliveryID).prefix(200)))
     }
 
     private func expiredLease(_ store: any DeliveryStore) async throws {

@@ -176,8 +176,9 @@ struct SQLiteDeliveryStoreTests {
             let cookie = try await store.schemaCookie()
             let objects = try await store.schemaObjects()
             try await store.close()
-            #expect(versions == [SQLiteSchema.currentVersion])
-            #expect(objects.contains("index deliveries_due"))
+            #expect(versions == SQLiteSchema.migrations.map(\.version))
+            #expect(objects.contains("index deliveries_lane_due"))
+            #expect(!objects.contains("index deliveries_due"), "replaced by deliveries_lane_due in version 2")
             #expect(objects.contains("table webhook_events"))
 
             for _ in 0..<2 {
@@ -205,7 +206,8 @@ struct SQLiteDeliveryStoreTests {
                 migrations: SQLiteSchema.migrations + [next],
                 logger: StoreFixtures.logger
             )
-            #expect(try await newer.appliedSchemaVersions() == [SQLiteSchema.currentVersion, next.version])
+            #expect(
+                try await newer.appliedSchemaVersions() == SQLiteSchema.migrations.map(\.version) + [next.version])
             #expect(try await newer.schemaObjects().contains("table future_things"))
             try await newer.close()
 
@@ -236,7 +238,7 @@ struct SQLiteDeliveryStoreTests {
             }
             // Not even the first migration stayed: the whole upgrade is one transaction.
             let store = try await self.open(path)
-            #expect(try await store.appliedSchemaVersions() == [SQLiteSchema.currentVersion])
+            #expect(try await store.appliedSchemaVersions() == SQLiteSchema.migrations.map(\.version))
             #expect(try await !store.schemaObjects().contains("table half_done"))
             try await store.close()
         }
@@ -245,20 +247,107 @@ struct SQLiteDeliveryStoreTests {
     @Test func queriesUseThePartialIndexes() async throws {
         try await TemporaryDirectory.with { directory in
             let store = try await self.open(directory.path("queue.sqlite"))
-            let due = try await store.queryPlan(
-                "SELECT rowid FROM deliveries WHERE state = 'queued' AND next_attempt_at <= 0 ORDER BY next_attempt_at LIMIT 10"
-            )
-            #expect(due.contains { $0.contains("deliveries_due") }, "\(due)")
+            let due = try await store.queryPlan(SQLiteDeliveryStore.leaseLaneSQL)
+            #expect(
+                due.contains {
+                    $0.contains("deliveries_lane_due (app_id=? AND vendor=? AND environment=? AND next_attempt_at<?)")
+                }, "one range of one lane: \(due)")
             #expect(!due.contains { $0.contains("TEMP B-TREE") }, "no sort of the backlog: \(due)")
-            let expired = try await store.queryPlan(
-                "SELECT rowid FROM deliveries WHERE state = 'sending' AND leased_until <= 0 ORDER BY leased_until LIMIT 10"
-            )
+            let expired = try await store.queryPlan(SQLiteDeliveryStore.leaseExpiredSQL)
             #expect(expired.contains { $0.contains("deliveries_lease_expiry") }, "\(expired)")
             let feed = try await store.queryPlan(
                 "SELECT * FROM invalid_tokens WHERE app_id = 'a' AND sequence > 0 ORDER BY sequence LIMIT 10"
             )
             #expect(feed.contains { $0.contains("invalid_tokens_feed") }, "\(feed)")
             try await store.close()
+        }
+    }
+
+    /// A lane left out of a lease (paused, or holding enough) is never read, however long its
+    /// backlog: finding the lanes with due work seeks once per lane, and each lane's lease reads
+    /// one range of its own (ARCHITECTURE rule 6). Before, every lease and due-date query with a
+    /// 50,000-row lane excluded walked past all of its rows, on the one writer.
+    @Test func anExcludedLanesBacklogIsNeverRead() async throws {
+        try await TemporaryDirectory.with { directory in
+            let store = try await self.open(directory.path("queue.sqlite"))
+            let slow: Set<Lane> = [Lane(appID: "slow", vendor: .apns)]
+            let (exclusion, _) = SQLiteDeliveryStore.laneExclusion(slow, firstParameter: 2)
+            let (dueExclusion, _) = SQLiteDeliveryStore.laneExclusion(slow, firstParameter: 1)
+            let plans = [
+                "due lanes": try await store.queryPlan(SQLiteDeliveryStore.dueLanesSQL(exclusion: exclusion)),
+                "next due date": try await store.queryPlan(SQLiteDeliveryStore.nextDueSQL(exclusion: dueExclusion)),
+                "lease one lane": try await store.queryPlan(SQLiteDeliveryStore.leaseLaneSQL),
+                "expired leases": try await store.queryPlan(SQLiteDeliveryStore.leaseExpiredSQL),
+            ]
+            for (query, plan) in plans {
+                // `deliveries` is read only by seeks (SEARCH); the only SCANs allowed are of the
+                // small list of lanes the recursive query builds and of constant rows (VALUES).
+                let allowed = ["SCAN queued_lanes", "SCAN l", "SCAN CONSTANT ROW"]
+                let scans = plan.filter { line in
+                    line.contains("SCAN") && !allowed.contains { line == $0 || line.hasPrefix($0 + " ") }
+                }
+                #expect(scans.isEmpty, "\(query): \(plan)")
+                #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(query): \(plan)")
+            }
+            #expect(plans["due lanes"]?.contains { $0.contains("deliveries_lane_due (app_id>?)") } == true)
+
+            // The figures: the same lease and due-date read, without and with a 50,000-row lane
+            // left out.
+            func timings() async throws -> (lease: Duration, nextDue: Duration) {
+                var leases: [Duration] = []
+                var nextDues: [Duration] = []
+                for index in 0..<15 {
+                    let now = self.t0.addingTimeInterval(Double(index))
+                    _ = try await store.accept(StoreFixtures.submission(app: "fast", acceptedAt: now))
+                    let clock = ContinuousClock()
+                    var leased: [LeasedDelivery] = []
+                    leases.append(
+                        try await clock.measure {
+                            leased = try await store.leaseDue(
+                                limit: 200, owner: "d", now: now, leaseDuration: .seconds(30), excluding: slow)
+                        })
+                    #expect(leased.map(\.appID) == ["fast"])
+                    nextDues.append(try await clock.measure { _ = try await store.nextDueDate(excluding: slow) })
+                }
+                return (leases.sorted()[leases.count / 2], nextDues.sorted()[nextDues.count / 2])
+            }
+            let quiet = try await timings()
+            for index in 0..<50 {
+                _ = try await store.accept(
+                    StoreFixtures.submission(
+                        app: "slow", targetCount: 1_000, acceptedAt: self.t0.addingTimeInterval(Double(index) / 1000)))
+            }
+            let backlog = try await timings()
+            print(
+                """
+                store figures (median of 15): leaseDue \(quiet.lease) and nextDueDate \(quiet.nextDue) with no \
+                backlog; with a 50,000-row lane excluded: leaseDue \(backlog.lease), nextDueDate \(backlog.nextDue)
+                """)
+            #expect(try await store.queueDepth() == 50_000 + 30, "the backlog is still queued")
+            try await store.close()
+        }
+    }
+
+    /// A file written at version 1 is upgraded in place: its queue is leased from the new index.
+    @Test func aVersion1QueueIsLeasedAfterTheUpgrade() async throws {
+        try await TemporaryDirectory.with { directory in
+            let path = directory.path("queue.sqlite")
+            let old = try await SQLiteDeliveryStore.open(
+                path: path, configuration: .init(), migrations: [SQLiteSchema.migrations[0]],
+                logger: StoreFixtures.logger)
+            let first = StoreFixtures.submission(app: "a", targetCount: 3)
+            let second = StoreFixtures.submission(app: "b", targetCount: 3, acceptedAt: self.t0.addingTimeInterval(1))
+            _ = try await old.accept(first)
+            _ = try await old.accept(second)
+            #expect(try await old.appliedSchemaVersions() == [1])
+            try await old.close()
+
+            let upgraded = try await self.open(path)
+            #expect(try await upgraded.appliedSchemaVersions() == SQLiteSchema.migrations.map(\.version))
+            let leased = try await upgraded.leaseDue(
+                limit: 2, owner: "d", now: self.t0.addingTimeInterval(2), leaseDuration: .seconds(30))
+            #expect(leased.map(\.id) == [first.targets[0].deliveryID, second.targets[0].deliveryID])
+            try await upgraded.close()
         }
     }
 

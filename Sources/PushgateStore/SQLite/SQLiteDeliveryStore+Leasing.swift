@@ -4,17 +4,13 @@ import SQLiteNIO
 
 // The dispatcher's side of the queue: lease due deliveries, record what happened, give back.
 extension SQLiteDeliveryStore {
-    /// Marks up to `?4` due deliveries `sending` in one statement (one transaction): first
-    /// expired leases (their dispatcher crashed or hung), then queued deliveries whose time
-    /// came, each arm ordered by the partial index it reads so that neither sorts the backlog.
-    /// Queued deliveries of the lanes in `exclusion` (paused, or already holding enough work)
-    /// stay in the queue untouched.
+    /// What a lease writes: `sending`, the lease, and for a lease that had expired (`state` was
+    /// already `sending`) one ambiguous attempt. Binds: `?1` leased until, `?2` owner, `?3` now.
     ///
     /// An expired lease means an attempt may have reached the vendor before its gateway died:
     /// it is counted as an ambiguous attempt, so a delivery that crashes every gateway that
     /// sends it runs out of attempts instead of looping, and its status says what happened.
-    private static func leaseSQL(exclusion: String) -> String {
-        """
+    private static let leaseUpdate = """
         UPDATE deliveries
         SET state = 'sending', leased_until = ?1, lease_owner = ?2, updated_at = ?3,
             attempts = attempts + (state = 'sending'),
@@ -25,23 +21,105 @@ extension SQLiteDeliveryStore {
                 THEN 'the gateway holding the lease stopped before recording an outcome' ELSE last_reason END,
             last_stage = CASE WHEN state = 'sending' THEN 'leaseExpired' ELSE last_stage END,
             last_at = CASE WHEN state = 'sending' THEN ?3 ELSE last_at END
-        WHERE rowid IN (
-            SELECT rowid FROM (
-                SELECT rowid FROM deliveries
-                WHERE state = 'sending' AND leased_until <= ?3
-                ORDER BY leased_until LIMIT ?4
-            )
-            UNION ALL
-            SELECT rowid FROM (
-                SELECT rowid FROM deliveries
-                WHERE state = 'queued' AND next_attempt_at <= ?3\(exclusion)
-                ORDER BY next_attempt_at LIMIT ?4
-            )
-            LIMIT ?4
-        )
+        """
+
+    private static let leaseReturning = """
         RETURNING rowid AS seq, id, notification_id, app_id, vendor, token, environment, attempts,
             ambiguous_attempts, next_attempt_at
         """
+
+    /// Takes over up to `?4` expired leases (their dispatcher crashed or hung), oldest expiry
+    /// first, in any lane.
+    static let leaseExpiredSQL = """
+        \(leaseUpdate)
+        WHERE rowid IN (
+            SELECT rowid FROM deliveries
+            WHERE state = 'sending' AND leased_until <= ?3
+            ORDER BY leased_until LIMIT ?4
+        )
+        \(leaseReturning)
+        """
+
+    /// Leases up to `?4` due deliveries of one lane (`?5`, `?6`, `?7`), oldest due first: one
+    /// range of `deliveries_lane_due`, no other lane's rows read, nothing sorted.
+    static let leaseLaneSQL = """
+        \(leaseUpdate)
+        WHERE rowid IN (
+            SELECT rowid FROM deliveries
+            WHERE state = 'queued' AND app_id = ?5 AND vendor = ?6 AND environment = ?7 AND next_attempt_at <= ?3
+            ORDER BY next_attempt_at LIMIT ?4
+        )
+        \(leaseReturning)
+        """
+
+    /// The lanes with due work (`?1` now) that take work now (the excluded lanes are bound
+    /// from `?2` on), with their earliest due time.
+    static func dueLanesSQL(exclusion: String) -> String {
+        """
+        \(queuedLanesCTE)
+        SELECT app_id, vendor, environment, due FROM queued_lanes
+        WHERE due <= ?1\(exclusion)
+        """
+    }
+
+    /// `queued_lanes (app_id, vendor, environment, due)`: every lane with queued deliveries and
+    /// its earliest `next_attempt_at`, read from `deliveries_lane_due` with one seek per lane
+    /// (a loose index scan) rather than one step per queued row: 50,000 queued deliveries in
+    /// one lane cost what one does. Each step seeks the first entry after the previous lane,
+    /// trying the next environment, vendor and app in turn; the first entry of a lane is its
+    /// earliest due delivery. The seed's `app_id >= ''` holds for every text value and lets it
+    /// seek too.
+    static let queuedLanesCTE = """
+        WITH RECURSIVE queued_lanes (app_id, vendor, environment, due) AS (
+            SELECT d.app_id, d.vendor, d.environment, d.next_attempt_at FROM deliveries AS d
+            WHERE d.rowid = (
+                SELECT rowid FROM deliveries WHERE state = 'queued' AND app_id >= ''
+                ORDER BY app_id, vendor, environment, next_attempt_at LIMIT 1
+            )
+            UNION ALL
+            SELECT d.app_id, d.vendor, d.environment, d.next_attempt_at FROM queued_lanes AS l
+            JOIN deliveries AS d ON d.rowid = coalesce(
+                (
+                    SELECT rowid FROM deliveries
+                    WHERE state = 'queued' AND app_id = l.app_id AND vendor = l.vendor AND environment > l.environment
+                    ORDER BY app_id, vendor, environment, next_attempt_at LIMIT 1
+                ),
+                (
+                    SELECT rowid FROM deliveries
+                    WHERE state = 'queued' AND app_id = l.app_id AND vendor > l.vendor
+                    ORDER BY app_id, vendor, environment, next_attempt_at LIMIT 1
+                ),
+                (
+                    SELECT rowid FROM deliveries
+                    WHERE state = 'queued' AND app_id > l.app_id
+                    ORDER BY app_id, vendor, environment, next_attempt_at LIMIT 1
+                )
+            )
+        )
+        """
+
+    /// A lane as its rows store it. Raw column values, not `Lane`: a row with a value this
+    /// gateway cannot decode (a newer environment) is still leased, and then failed as
+    /// unreadable, instead of never being seen.
+    struct StoredLane: Hashable, Comparable, Sendable {
+        var appID: String
+        var vendor: String
+        var environment: String
+
+        var binds: [SQLiteData] { [.text(self.appID), .text(self.vendor), .text(self.environment)] }
+
+        static func < (lhs: Self, rhs: Self) -> Bool {
+            (lhs.appID, lhs.vendor, lhs.environment) < (rhs.appID, rhs.vendor, rhs.environment)
+        }
+    }
+
+    /// How many deliveries each lane may take in one round of a lease: `remaining` spread
+    /// evenly over `lanes` lanes, the odd ones to the first lanes (the ones due longest).
+    static func shares(of remaining: Int, over lanes: Int) -> [Int] {
+        guard lanes > 0 else { return [] }
+        let share = remaining / lanes
+        let extra = remaining % lanes
+        return (0..<lanes).map { share + ($0 < extra ? 1 : 0) }
     }
 
     /// ` AND (app_id, vendor, environment) NOT IN (VALUES (?n, ?n+1, ?n+2), …)` for `lanes`,
@@ -72,14 +150,54 @@ extension SQLiteDeliveryStore {
         excluding lanes: Set<Lane>
     ) async throws -> [LeasedDelivery] {
         guard limit > 0 else { return [] }
-        let (exclusion, exclusionBinds) = Self.laneExclusion(lanes, firstParameter: 5)
-        let binds: [SQLiteData] =
-            [
-                .date(now + leaseDuration), .text(owner), .date(now), .integer(limit),
-            ] + exclusionBinds
-        let sql = Self.leaseSQL(exclusion: exclusion)
+        let (exclusion, exclusionBinds) = Self.laneExclusion(lanes, firstParameter: 2)
+        let dueLanesSQL = Self.dueLanesSQL(exclusion: exclusion)
+        let head: [SQLiteData] = [.date(now + leaseDuration), .text(owner), .date(now)]
         let rows = try await self.writer.perform("lease due deliveries") { connection in
-            try await connection.rows(sql, binds, context: "lease: mark due deliveries sending")
+            try await connection.execute("BEGIN IMMEDIATE", context: "lease: begin")
+            do {
+                var rows = try await connection.rows(
+                    Self.leaseExpiredSQL, head + [.integer(limit)], context: "lease: take over expired leases")
+                let dueLanes = try await connection.rows(
+                    dueLanesSQL, [.date(now)] + exclusionBinds, context: "lease: find lanes with due work"
+                ).map { row in
+                    (
+                        lane: StoredLane(
+                            appID: try row.string("app_id"),
+                            vendor: try row.string("vendor"),
+                            environment: try row.string("environment")),
+                        due: try row.int64("due")
+                    )
+                }
+                // The lanes due longest first: they get the odd deliveries of a share.
+                var open = dueLanes.sorted { ($0.due, $0.lane) < ($1.due, $1.lane) }.map(\.lane)
+                // Round robin: every lane with due work gets an even share of what is left
+                // before any lane gets more. A lane that had less than its share is done; what
+                // it left goes round again to the lanes that filled theirs. Each round either
+                // hands out everything or closes a lane, so there are at most lanes + 1.
+                var remaining = limit - rows.count
+                while remaining > 0 && !open.isEmpty {
+                    var stillOpen: [StoredLane] = []
+                    for (lane, share) in zip(open, Self.shares(of: remaining, over: open.count)) {
+                        guard share > 0 else {
+                            stillOpen.append(lane)
+                            continue
+                        }
+                        let taken = try await connection.rows(
+                            Self.leaseLaneSQL, head + [.integer(share)] + lane.binds,
+                            context: "lease: mark one lane's due deliveries sending")
+                        rows += taken
+                        remaining -= taken.count
+                        if taken.count == share { stillOpen.append(lane) }
+                    }
+                    open = stillOpen
+                }
+                try await connection.execute("COMMIT", context: "lease: commit")
+                return rows
+            } catch {
+                await connection.rollbackQuietly(logger: self.logger)
+                throw error
+            }
         }
         guard !rows.isEmpty else { return [] }
 

@@ -97,7 +97,21 @@ enum SQLiteSchema {
                 )
                 """,
                 "CREATE INDEX webhook_events_due ON webhook_events (next_attempt_at)",
-            ])
+            ]),
+        // Fair lanes: leases take due work lane by lane, so the queue's index leads with the lane.
+        // A lane left out of a lease (paused, or holding enough) is then never read, however
+        // long its backlog, and the lanes with queued work are found by skipping from one lane
+        // to the next in this index (`SQLiteDeliveryStore.queuedLanesCTE`). The index it replaces
+        // served only oldest-first leasing over all lanes, which no query does any more.
+        Migration(
+            version: 2,
+            statements: [
+                """
+                CREATE INDEX deliveries_lane_due ON deliveries (app_id, vendor, environment, next_attempt_at)
+                WHERE state = 'queued'
+                """,
+                "DROP INDEX deliveries_due",
+            ]),
     ]
 
     static var currentVersion: Int { migrations.last?.version ?? 0 }
