@@ -69,7 +69,8 @@ struct HuaweiEndToEndTests {
             let states = try await gateway.eventually("all three final") { () -> [String]? in
                 let status = try await gateway.request("GET", "/v1/notifications/\(id)")
                 let states = (status.json?["deliveries"]?.arrayValue ?? []).compactMap { $0["state"]?.stringValue }
-                return states.count == 3 && !states.contains("pending") && !states.contains("sending") ? states : nil
+                let final: Set<String> = ["delivered", "invalid_token", "failed", "expired", "ambiguous", "cancelled"]
+                return states.count == 3 && states.allSatisfy(final.contains) ? states : nil
             }
             #expect(states.sorted() == ["delivered", "delivered", "invalid_token"])
             let counters = simulator.counters()
