@@ -3,7 +3,42 @@ import Atomics
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import PushgateCore
+
+/// The flags every batching vendor's `bench` takes.
+struct BatchBenchOptions: ParsableArguments {
+    @Option(name: .customShort("n"), help: "How many notifications (tokens) to send.") var count: Int = 10_000
+    @Option(name: .customShort("c"), help: "How many requests in flight at once.") var concurrency: Int = 64
+    @Option(help: "Tokens per request, 1…1000.") var batch: Int = 1
+    @Option(help: "The prefix of the bench's device tokens.") var token: String = "BENCHTOKEN"
+
+    func validate() throws {
+        guard (1...10_000_000).contains(self.count) else { throw ValidationError("-n must be 1…10000000") }
+        guard (1...10_000).contains(self.concurrency) else { throw ValidationError("-c must be 1…10000") }
+        guard (1...1000).contains(self.batch) else { throw ValidationError("--batch must be 1…1000") }
+    }
+
+    /// Builds the adapter on its own event loops, runs the bench, and shuts both down.
+    func run(
+        vendor: Vendor, notification: NotificationOptions, connections: Int,
+        makeAdapter: (any EventLoopGroup, Logger) throws -> any ProviderAdapter
+    ) async throws {
+        if notification.payload != nil { throw CLIError("--payload is APNs-only; \(vendor) takes --title/--body") }
+        let logger = CLILogging.logger("pushgate.bench")
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let bench = BatchBench(
+            count: self.count, concurrency: self.concurrency, batch: self.batch, vendor: vendor,
+            tokenPrefix: self.token, notification: notification.makeNotification(), connections: connections)
+        do {
+            try await bench.run(adapter: try makeAdapter(group, logger), logger: logger)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try? await group.shutdownGracefully()
+    }
+}
 
 /// `bench <vendor>` for adapters that send batches: COUNT notifications as requests of `batch`
 /// tokens, `concurrency` requests in flight, the same summary line as `bench apns`.

@@ -39,44 +39,22 @@ struct BenchVivoCommand: AsyncParsableCommand {
         commandName: "vivo",
         abstract: "Send COUNT notifications through the vivo adapter, CONCURRENCY requests at a time.",
         discussion: """
-            Each request carries --batch regIds (one notification to K devices, as the gateway batches them); \
-            notifications_per_sec counts regIds. Point it at `pushgate simulate vivo`, never at vivo.
+            Each request carries --batch regIds (one notification to K devices, as the gateway batches \
+            them); notifications_per_sec counts regIds. Point it at `pushgate simulate vivo`, never at \
+            vivo.
             """
     )
 
     @OptionGroup var vivo: VivoOptions
     @OptionGroup var notification: NotificationOptions
-
-    @Option(name: .customShort("n"), help: "How many notifications (regIds) to send.") var count: Int = 10_000
-    @Option(name: .customShort("c"), help: "How many requests in flight at once.") var concurrency: Int = 64
-    @Option(help: "Regids per request, 1…1000.") var batch: Int = 1
-    @Option(help: "The prefix of the bench's regIds.") var token: String = "BENCHREGIDV"
-
-    func validate() throws {
-        guard (1...10_000_000).contains(self.count) else { throw ValidationError("-n must be 1…10000000") }
-        guard (1...10_000).contains(self.concurrency) else { throw ValidationError("-c must be 1…10000") }
-        guard (1...VivoConfiguration.maxTokensPerRequest).contains(self.batch) else {
-            throw ValidationError("--batch must be 1…1000")
-        }
-    }
+    @OptionGroup var bench: BatchBenchOptions
 
     func run() async throws {
-        if self.notification.payload != nil { throw CLIError("--payload is APNs-only; vivo takes --title/--body") }
-        let logger = CLILogging.logger("pushgate.bench")
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let adapter = try VivoAdapter(
-            configuration: try self.vivo.makeConfiguration(category: self.notification.category), eventLoopGroup: group,
-            logger: logger)
-        let bench = BatchBench(
-            count: self.count, concurrency: self.concurrency, batch: self.batch, vendor: .vivo,
-            tokenPrefix: self.token, notification: self.notification.makeNotification(),
-            connections: self.vivo.connections)
-        do {
-            try await bench.run(adapter: adapter, logger: logger)
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
+        try await self.bench.run(vendor: .vivo, notification: self.notification, connections: self.vivo.connections) {
+            group, logger in
+            try VivoAdapter(
+                configuration: try self.vivo.makeConfiguration(category: self.notification.category),
+                eventLoopGroup: group, logger: logger)
         }
-        try? await group.shutdownGracefully()
     }
 }

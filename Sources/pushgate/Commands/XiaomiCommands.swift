@@ -39,42 +39,21 @@ struct BenchXiaomiCommand: AsyncParsableCommand {
         commandName: "xiaomi",
         abstract: "Send COUNT notifications through the Xiaomi adapter, CONCURRENCY requests at a time.",
         discussion: """
-            Each request carries --batch regids (one notification to K devices, as the gateway batches them); \
-            notifications_per_sec counts regids. Point it at `pushgate simulate xiaomi`, never at Xiaomi.
+            Each request carries --batch regids (one notification to K devices, as the gateway batches \
+            them); notifications_per_sec counts regids. Point it at `pushgate simulate xiaomi`, never at \
+            Xiaomi.
             """
     )
 
     @OptionGroup var xiaomi: XiaomiOptions
     @OptionGroup var notification: NotificationOptions
-
-    @Option(name: .customShort("n"), help: "How many notifications (regids) to send.") var count: Int = 10_000
-    @Option(name: .customShort("c"), help: "How many requests in flight at once.") var concurrency: Int = 64
-    @Option(help: "Regids per request, 1…1000.") var batch: Int = 1
-    @Option(help: "The prefix of the bench's regids.") var token: String = "BENCHREGID"
-
-    func validate() throws {
-        guard (1...10_000_000).contains(self.count) else { throw ValidationError("-n must be 1…10000000") }
-        guard (1...10_000).contains(self.concurrency) else { throw ValidationError("-c must be 1…10000") }
-        guard (1...XiaomiConfiguration.maxTokensPerRequest).contains(self.batch) else {
-            throw ValidationError("--batch must be 1…1000")
-        }
-    }
+    @OptionGroup var bench: BatchBenchOptions
 
     func run() async throws {
-        if self.notification.payload != nil { throw CLIError("--payload is APNs-only; Xiaomi takes --title/--body") }
-        let logger = CLILogging.logger("pushgate.bench")
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let adapter = try XiaomiAdapter(configuration: try self.xiaomi.makeConfiguration(), eventLoopGroup: group)
-        let bench = BatchBench(
-            count: self.count, concurrency: self.concurrency, batch: self.batch, vendor: .xiaomi,
-            tokenPrefix: self.token, notification: self.notification.makeNotification(),
-            connections: self.xiaomi.connections)
-        do {
-            try await bench.run(adapter: adapter, logger: logger)
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
+        try await self.bench.run(vendor: .xiaomi, notification: self.notification, connections: self.xiaomi.connections)
+        {
+            group, logger in
+            try XiaomiAdapter(configuration: try self.xiaomi.makeConfiguration(), eventLoopGroup: group)
         }
-        try? await group.shutdownGracefully()
     }
 }
