@@ -43,11 +43,17 @@ extension OpenAPIDocument {
             SHA-256 of the body bytes exactly as sent: a retry must send the same bytes.
 
             **Validation the schema cannot express.** A request that matches this document can still
-            get `422 validation-failed`, naming each field at fault: a target's `vendor` that this
-            gateway does not send to or that the app has no credentials for; a token the vendor's
-            adapter rejects (APNs: hex, 64 characters); a payload the vendor would refuse once built
-            (APNs: over 4096 bytes, 5120 for VoIP); an `expiration` in the past or given with `ttl`;
-            a priority the push type does not allow.
+            get `422 validation-failed`, naming each field at fault: a target's `vendor` that the app
+            has no credentials for; a notification that a vendor named by the targets would refuse
+            once built for it (`notification`, or the option at fault): APNs over 4096 bytes (5120 for
+            VoIP); Huawei's `message` over 4,096 bytes; Xiaomi's title of 50 characters or more, a
+            blank title, a description of 128 or more; vivo without both a title and a body, a title
+            over 40 or a body over 100 counting a CJK character as 2, or `data` over 1,024 characters;
+            and what each vendor's checks find in `overrides.<vendor>` (each vendor's limits are in
+            the README); `ttl: 0` (now or never, APNs only) with a Huawei, Xiaomi or vivo target; an
+            `expiration` in the past or more than 366 days away; a priority the push type does not
+            allow. Each target's token format is in the schema (`Target`): a token that
+            matches it passes the vendor's check.
 
             **Methods.** A path asked with a method it does not have answers `405 method-not-allowed`
             with an `Allow` header listing its methods.
@@ -74,10 +80,11 @@ extension OpenAPIDocument {
               operationId: createNotification
               summary: Accept a notification for up to 1000 devices.
               description: |
-                Validates everything (fields, each target's vendor and token format, the payload size
-                each vendor allows) before storing. Nothing is stored unless the whole request is
-                valid. The `202` is sent only after the notification and one delivery per target are
-                committed. Deliveries are listed in the order of `targets`.
+                Validates everything (fields, each target's vendor and token format, and the
+                notification against the limits of every vendor the targets name) before storing.
+                Nothing is stored unless the whole request is valid. The `202` is sent only after the
+                notification and one delivery per target are committed. Deliveries are listed in the
+                order of `targets`.
               parameters:
                 - $ref: "#/components/parameters/IdempotencyKey"
               requestBody:
@@ -124,7 +131,44 @@ extension OpenAPIDocument {
                 "413":
                   $ref: "#/components/responses/RequestTooLarge"
                 "422":
-                  $ref: "#/components/responses/UnprocessableRequest"
+                  description: |
+                    `validation-failed`, `too-many-targets` or `idempotency-key-reused`.
+
+                    `validation-failed` lists every field at fault. Besides what the schema states, it
+                    names a target whose vendor the app has no credentials for (`targets[i].vendor`),
+                    and a notification that a vendor named by the targets would refuse
+                    (`notification`, or the option at fault). Which limits apply depends on which
+                    vendors the targets name, and some count characters with vendor-specific weights,
+                    so the schema cannot state them; each vendor's limits are in the README:
+
+                    - APNs: the payload at most 4096 bytes (5120 for VoIP), `collapse_key` at most 64
+                      bytes, `priority: high` not for a push that only wakes the app.
+                    - Huawei: the `message` sent (without its tokens, `overrides.huawei` merged in) at
+                      most 4,096 bytes, and Huawei's field checks on it.
+                    - Xiaomi: with a title or body, a title that is not blank and under 50
+                      characters, a description (`body`) under 128; and Xiaomi's checks on the form
+                      fields once `overrides.xiaomi` is merged in.
+                    - vivo: both a title and a body; the title at most 40 and the body at most 100,
+                      counting a CJK character as 2; `data` at most 1,024 characters of keys and
+                      values; and vivo's checks on the content once `overrides.vivo` is merged in.
+                    - Huawei, Xiaomi and vivo: no `ttl: 0` (now or never is APNs only); it is refused
+                      as already expired, naming `options.expiration`.
+
+                    The error's `detail` names the vendor (`the vivo payload would exceed its size
+                    limit (title counts 52, vivo allows 40)`, `xiaomi would reject it: …`).
+                  content:
+                    application/problem+json:
+                      schema:
+                        $ref: "#/components/schemas/Problem"
+                      example:
+                        type: https://pushgate.dev/problems/validation-failed
+                        title: The request is not valid
+                        status: 422
+                        detail: "targets[3].token: not a valid apns device token (MalformedToken)"
+                        errors:
+                          - field: targets[3].token
+                            detail: not a valid apns device token (MalformedToken)
+                        request_id: 6c1f0d1e2a3b4c5d0000000000000001
                 "500":
                   $ref: "#/components/responses/InternalError"
                 "503":
@@ -426,23 +470,6 @@ extension OpenAPIDocument {
                 application/problem+json:
                   schema:
                     $ref: "#/components/schemas/Problem"
-            UnprocessableRequest:
-              description: |
-                `validation-failed` (including a target whose vendor the app has no credentials for, and
-                what the target's vendor refuses), `too-many-targets` or `idempotency-key-reused`.
-              content:
-                application/problem+json:
-                  schema:
-                    $ref: "#/components/schemas/Problem"
-                  example:
-                    type: https://pushgate.dev/problems/validation-failed
-                    title: The request is not valid
-                    status: 422
-                    detail: "targets[3].token: not a valid apns device token (MalformedToken)"
-                    errors:
-                      - field: targets[3].token
-                        detail: not a valid apns device token (MalformedToken)
-                    request_id: 6c1f0d1e2a3b4c5d0000000000000001
             InternalError:
               description: "`internal-error`."
               content:
@@ -467,7 +494,10 @@ extension OpenAPIDocument {
               description: |
                 A push that only wakes the app (`push_type: background`, or `content_available` with
                 nothing visible and no `push_type`) goes at priority `normal` or `low`: APNs refuses
-                `high` for it (`422` naming `options.priority`).
+                `high` for it (`422` naming `options.priority`). `ttl: 0` (now or never) is for APNs
+                targets only: Huawei, Xiaomi and vivo have no such mode and refuse it (`422` naming
+                `options.expiration`, already expired); the schema does not state it, since it
+                depends on which vendors the targets name.
               allOf:
                 - if:
                     required: [options]
@@ -523,7 +553,16 @@ extension OpenAPIDocument {
 
             Notification:
               type: object
-              description: What to show, in portable terms; each vendor's adapter maps it to its format.
+              description: |
+                What to show, in portable terms; each vendor's adapter maps it to its format. Every
+                vendor named by the targets must accept it, or the request is `422 validation-failed`
+                naming `notification` (or the option at fault). Besides this schema, each vendor has
+                limits (in the README): APNs a payload of at most 4096 bytes (5120 for VoIP); Huawei a
+                `message` of at most 4,096 bytes; Xiaomi, when there is a title or body, a title that
+                is not blank and under 50 characters and a body under 128; vivo both a title and a
+                body, the title at most 40 and the body at most 100 counting a CJK character as 2, and
+                `data` at most 1,024 characters. They depend on which vendors the targets name and on
+                per-vendor character weights, so the schema does not state them.
               additionalProperties: false
               properties:
                 title:
@@ -542,6 +581,8 @@ extension OpenAPIDocument {
                       minLength: 1
                       description: A sound file name, or `default`.
                     - $ref: "#/components/schemas/Sound"
+                    - type: "null"
+                      description: No sound, as if `sound` were left out.
                 data:
                   type: object
                   description: Custom keys delivered to the app next to the visible part (`aps` is reserved).
@@ -599,7 +640,10 @@ extension OpenAPIDocument {
                   type: integer
                   minimum: 0
                   maximum: 31622400
-                  description: Seconds the vendor may keep trying from acceptance. `0` means now or never.
+                  description: |
+                    Seconds the vendor may keep trying from acceptance. `0` means now or never, which
+                    only APNs offers: with a Huawei, Xiaomi or vivo target it is `422` naming
+                    `options.expiration` (already expired).
                 expiration:
                   description: |
                     When the notification stops being worth delivering: after acceptance and at most 366
@@ -626,36 +670,132 @@ extension OpenAPIDocument {
               type: object
               additionalProperties: false
               description: |
-                Raw per-vendor JSON merged over what the adapter builds (for APNs top-level keys, and
-                `aps` key by key). One key per vendor of this build (`Vendor`); another key is `422`.
+                Raw per-vendor JSON merged over what the adapter builds for that vendor's targets (an
+                override for a vendor no target names is ignored). One key per vendor of this build
+                (`Vendor`); another key is `422`. The vendor checks the merged result as it checks
+                its own fields, and a target of that vendor makes what it would refuse `422
+                validation-failed` naming `notification`: JSON Schema cannot state those checks, which
+                depend on the merged result and on which vendors the targets name (each vendor's
+                limits are in the README).
               properties:
                 apns:
                   type: object
+                  description: Merged over the APNs payload, top-level keys one by one, and `aps` key by key.
+                huawei:
+                  type: object
+                  description: |
+                    Merged into Huawei's `message` key by key, recursively
+                    (`{"android": {"notification": {"image": "https://…"}}}`); `token` is ignored (the
+                    targets give the tokens). The result must pass Huawei's checks and stay within
+                    4,096 bytes.
+                xiaomi:
+                  type: object
+                  description: |
+                    Xiaomi MiPush form fields set over the built ones (`{"extra.sound_uri": "…",
+                    "notify_type": 2}`); `registration_id` is ignored (the targets give the regids). A
+                    value is a string, an integer (sent as its digits) or a boolean (sent as `1` or
+                    `0`). The result must pass Xiaomi's checks (title, description, `notify_type`,
+                    `extra.notify_effect`, at most 10 custom `extra.*` keys).
+                  additionalProperties:
+                    type: [string, integer, boolean]
+                vivo:
+                  type: object
+                  description: |
+                    Merged into vivo's content fields key by key, recursively (`{"skipType": 2,
+                    "skipContent": "https://…"}`); `appId`, `regId`, `regIds`, `requestId` and
+                    `taskId` are ignored. The result must pass vivo's checks (title and content,
+                    `notifyType`, `skipType`, `timeToLive`, `classification` and `category`, …).
 
             Target:
+              description: |
+                One device: its vendor and the vendor's token for it. The token rules depend on the
+                vendor; a token that matches its vendor's rule passes the gateway's check.
+              oneOf:
+                - $ref: "#/components/schemas/APNsTarget"
+                - $ref: "#/components/schemas/HuaweiTarget"
+                - $ref: "#/components/schemas/XiaomiTarget"
+                - $ref: "#/components/schemas/VivoTarget"
+              discriminator:
+                propertyName: vendor
+                mapping:
+                  apns: "#/components/schemas/APNsTarget"
+                  huawei: "#/components/schemas/HuaweiTarget"
+                  xiaomi: "#/components/schemas/XiaomiTarget"
+                  vivo: "#/components/schemas/VivoTarget"
+
+            APNsTarget:
               type: object
               additionalProperties: false
               required: [vendor, token]
               properties:
                 vendor:
-                  $ref: "#/components/schemas/Vendor"
+                  type: string
+                  const: apns
                 token:
                   type: string
                   description: |
-                    The vendor's device token. APNs: hex, an even number of 32 to 200 digits (64 today;
-                    Apple says not to assume a length).
+                    The APNs device token: hex, an even number of 32 to 200 digits (64 today; Apple
+                    says not to assume a length).
                   pattern: '^(?:[0-9a-fA-F]{2}){16,100}$'
+                environment:
+                  $ref: "#/components/schemas/Environment"
+
+            HuaweiTarget:
+              type: object
+              additionalProperties: false
+              required: [vendor, token]
+              properties:
+                vendor:
+                  type: string
+                  const: huawei
+                token:
+                  type: string
+                  description: The Huawei Push Kit token, 1 to 512 printable ASCII characters without spaces.
+                  pattern: '^[!-~]{1,512}$'
+                environment:
+                  $ref: "#/components/schemas/Environment"
+
+            XiaomiTarget:
+              type: object
+              additionalProperties: false
+              required: [vendor, token]
+              properties:
+                vendor:
+                  type: string
+                  const: xiaomi
+                token:
+                  type: string
+                  description: |
+                    The Xiaomi regid, 1 to 512 printable ASCII characters without spaces or commas (a
+                    comma would split Xiaomi's list of regids).
+                  pattern: '^[!-+\--~]{1,512}$'
+                environment:
+                  $ref: "#/components/schemas/Environment"
+
+            VivoTarget:
+              type: object
+              additionalProperties: false
+              required: [vendor, token]
+              properties:
+                vendor:
+                  type: string
+                  const: vivo
+                token:
+                  type: string
+                  description: The vivo regId, 1 to 64 printable ASCII characters without spaces.
+                  pattern: '^[!-~]{1,64}$'
                 environment:
                   $ref: "#/components/schemas/Environment"
 
             Vendor:
               type: string
               description: |
-                A vendor this build of the gateway sends to (the list grows with each vendor adapter).
-                A target also needs the app to have credentials for its vendor: a vendor listed here
-                that the app has no credentials for is `422 validation-failed` naming
-                `targets[i].vendor`.
-              enum: [apns]
+                A vendor this build of the gateway sends to (the list grows with each vendor adapter):
+                `apns` (Apple Push Notification service), `huawei` (Huawei Push Kit), `xiaomi`
+                (Xiaomi MiPush), `vivo` (vivo Push). A target also needs the app to have credentials
+                for its vendor: a vendor listed here that the app has no credentials for is `422
+                validation-failed` naming `targets[i].vendor`.
+              enum: [apns, huawei, xiaomi, vivo]
 
             Environment:
               type: string

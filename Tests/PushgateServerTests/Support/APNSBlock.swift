@@ -1,10 +1,13 @@
 import PushgateAPNS
 import PushgateCore
+import PushgateHuawei
 import PushgateServer
+import PushgateVivo
+import PushgateXiaomi
 
-/// The vendors the server tests configure: APNs as the executable registers it.
+/// The vendors the server tests configure, as the executable registers them.
 enum TestVendors {
-    static let standard = VendorRegistry([APNSVendor()])
+    static let standard = VendorRegistry([APNSVendor(), HuaweiVendor(), XiaomiVendor(), VivoVendor()])
 }
 
 extension VendorBlock {
