@@ -4,7 +4,7 @@ import NIOCore
 
 extension APNSSimulator {
     /// How the simulator listens, authenticates and misbehaves.
-    package struct Configuration: Sendable {
+    package struct Configuration: SimulatorServerConfiguration {
         package var host: String = "127.0.0.1"
         /// 0 picks a free port; read `APNSSimulator.port` after `start`.
         package var port: Int = 0
@@ -61,14 +61,6 @@ extension APNSSimulator {
         package init(certificateChainPEM: String, privateKeyPEM: String) {
             self.certificateChainPEM = certificateChainPEM
             self.privateKeyPEM = privateKeyPEM
-        }
-
-        /// A configuration serving the server certificate of `certificates`.
-        package init(certificates: DevelopmentCertificates) {
-            self.init(
-                certificateChainPEM: certificates.serverCertificatePEM,
-                privateKeyPEM: certificates.serverPrivateKeyPEM
-            )
         }
 
         /// Throws `SimulatorError` naming every problem (by field) when the configuration is unusable.

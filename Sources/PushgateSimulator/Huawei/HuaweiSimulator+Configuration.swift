@@ -1,6 +1,6 @@
 extension HuaweiSimulator {
     /// How the simulator listens, which apps it knows and how it limits them.
-    package struct Configuration: Sendable {
+    package struct Configuration: HTTPVendorSimulatorConfiguration {
         package var host: String = "127.0.0.1"
         /// 0 picks a free port; read `HuaweiSimulator.port` after `start`.
         package var port: Int = 0
@@ -25,33 +25,20 @@ extension HuaweiSimulator {
             self.privateKeyPEM = privateKeyPEM
         }
 
-        /// A configuration serving the server certificate of `certificates`.
-        package init(certificates: DevelopmentCertificates) {
-            self.init(
-                certificateChainPEM: certificates.serverCertificatePEM,
-                privateKeyPEM: certificates.serverPrivateKeyPEM
-            )
-        }
-
         /// Throws `SimulatorError` naming every problem (by field) when the configuration is unusable.
         ///
         /// Certificates and keys are checked by `HuaweiSimulator.start`, which loads them.
         package func validate() throws {
-            var problems: [String] = []
-            if !(0...65535).contains(self.port) { problems.append("port: must be 0...65535, is \(self.port)") }
-            for (clientID, secret) in self.apps.sorted(by: { $0.key < $1.key }) {
-                if !HuaweiTokenEndpoint.isWellFormedClientID(clientID) {
-                    problems.append("apps[\(clientID)]: the client ID must be 1 to 64 digits")
+            try self.validate(simulatorName: "Huawei simulator") { problems in
+                for (clientID, secret) in self.apps.sorted(by: { $0.key < $1.key }) {
+                    if !HuaweiTokenEndpoint.isWellFormedClientID(clientID) {
+                        problems.append("apps[\(clientID)]: the client ID must be 1 to 64 digits")
+                    }
+                    if secret.isEmpty { problems.append("apps[\(clientID)]: the client secret must not be empty") }
                 }
-                if secret.isEmpty { problems.append("apps[\(clientID)]: the client secret must not be empty") }
-            }
-            if self.accessTokenLifetime <= .zero { problems.append("accessTokenLifetime: must be positive") }
-            if self.tokenGrantsPerWindow < 0 { problems.append("tokenGrantsPerWindow: must not be negative") }
-            if self.tokenGrantWindow <= .zero { problems.append("tokenGrantWindow: must be positive") }
-            if self.slowDelay < .zero { problems.append("slowDelay: must not be negative") }
-            if self.eventLoopThreads < 1 { problems.append("eventLoopThreads: must be at least 1") }
-            guard problems.isEmpty else {
-                throw SimulatorError("Huawei simulator configuration: " + problems.joined(separator: "; "))
+                if self.accessTokenLifetime <= .zero { problems.append("accessTokenLifetime: must be positive") }
+                if self.tokenGrantsPerWindow < 0 { problems.append("tokenGrantsPerWindow: must not be negative") }
+                if self.tokenGrantWindow <= .zero { problems.append("tokenGrantWindow: must be positive") }
             }
         }
     }

@@ -27,13 +27,6 @@ final class HuaweiSimulatorState: Sendable {
         case hang
     }
 
-    private struct AccessToken: Sendable {
-        var appID: String
-        var issuedAt: NIODeadline
-        var generation: Int
-        var expiredOnPurpose = false
-    }
-
     private struct GrantWindow: Sendable {
         var start: NIODeadline
         var count: Int
@@ -41,10 +34,7 @@ final class HuaweiSimulatorState: Sendable {
 
     private struct State: Sendable {
         var counters = HuaweiSimulator.Counters()
-        var accessTokens: [String: AccessToken] = [:]
-        /// Tokens of a generation below this were expired by `expireAccessTokens`.
-        var firstValidGeneration = 0
-        var nextGeneration = 0
+        var accessTokens: IssuedTokens
         var grantWindows: [String: GrantWindow] = [:]
         /// "token\0identity" of every pair accepted, for `duplicates`.
         var acceptedPairs: Set<String> = []
@@ -52,18 +42,19 @@ final class HuaweiSimulatorState: Sendable {
         var failedOncePairs: Set<String> = []
         /// Device tokens whose `EXPT` fault has fired.
         var expiredByToken: Set<String> = []
-        var knownUnknownFields: Set<String> = []
+        var unknownFields = UnknownFieldMemory()
     }
 
-    private let accessTokenLifetime: TimeAmount
     private let grantsPerWindow: Int
     private let grantWindow: TimeAmount
-    private let state = NIOLockedValueBox(State())
+    private let state: NIOLockedValueBox<State>
 
     init(configuration: HuaweiSimulator.Configuration) {
-        self.accessTokenLifetime = TimeAmount(configuration.accessTokenLifetime)
         self.grantsPerWindow = configuration.tokenGrantsPerWindow
         self.grantWindow = TimeAmount(configuration.tokenGrantWindow)
+        self.state = NIOLockedValueBox(
+            State(accessTokens: IssuedTokens(lifetime: TimeAmount(configuration.accessTokenLifetime)))
+        )
     }
 
     // MARK: Control
@@ -81,13 +72,13 @@ final class HuaweiSimulatorState: Sendable {
             state.acceptedPairs = []
             state.failedOncePairs = []
             state.expiredByToken = []
-            state.knownUnknownFields = []
+            state.unknownFields = UnknownFieldMemory()
             return previous
         }
     }
 
     func expireAccessTokens() {
-        self.state.withLockedValue { $0.firstValidGeneration = $0.nextGeneration }
+        self.state.withLockedValue { $0.accessTokens.expireAll() }
     }
 
     // MARK: Tokens
@@ -106,19 +97,7 @@ final class HuaweiSimulatorState: Sendable {
             }
             window.count += 1
             state.grantWindows[appID] = window
-            if state.accessTokens.count >= 10_000 {
-                let firstValidGeneration = state.firstValidGeneration
-                // Long benchmarks with short lifetimes: forget what can no longer be used.
-                state.accessTokens = state.accessTokens.filter {
-                    !self.isExpired($0.value, firstValidGeneration: firstValidGeneration, now: now)
-                }
-            }
-            state.accessTokens[accessToken] = AccessToken(
-                appID: appID,
-                issuedAt: now,
-                generation: state.nextGeneration
-            )
-            state.nextGeneration += 1
+            state.accessTokens.issue(accessToken, appID: appID, now: now)
             state.counters.tokenGrants += 1
             return .granted(accessToken: accessToken)
         }
@@ -132,9 +111,10 @@ final class HuaweiSimulatorState: Sendable {
     func authorize(accessToken: Substring?, appID: Substring, now: NIODeadline) -> AuthorizationFailure? {
         self.state.withLockedValue { state in
             let failure: AuthorizationFailure?
-            if let accessToken, let issued = state.accessTokens[String(accessToken)], issued.appID == appID {
-                let expired = self.isExpired(issued, firstValidGeneration: state.firstValidGeneration, now: now)
-                failure = expired ? .expired : nil
+            if let accessToken, let issued = state.accessTokens.lookUp(String(accessToken), now: now),
+                issued.appID == appID
+            {
+                failure = issued.isExpired ? .expired : nil
             } else {
                 failure = .invalid
             }
@@ -147,11 +127,6 @@ final class HuaweiSimulatorState: Sendable {
         }
     }
 
-    private func isExpired(_ token: AccessToken, firstValidGeneration: Int, now: NIODeadline) -> Bool {
-        token.expiredOnPurpose || token.generation < firstValidGeneration
-            || now - token.issuedAt >= self.accessTokenLifetime
-    }
-
     // MARK: Send outcomes
 
     /// Counts a send request rejected before the fault and token stages (validation), with any unknown fields seen.
@@ -159,7 +134,7 @@ final class HuaweiSimulatorState: Sendable {
         self.state.withLockedValue { state in
             state.counters.requests += 1
             state.counters.rejectedByCode[rejection.counterKey, default: 0] += 1
-            Self.noteUnknownFields(unknownFields, state: &state)
+            state.unknownFields.note(unknownFields, in: &state.counters.unknownFields)
         }
     }
 
@@ -167,7 +142,7 @@ final class HuaweiSimulatorState: Sendable {
         self.state.withLockedValue { state in
             state.counters.requests += 1
             state.counters.validateOnly += 1
-            Self.noteUnknownFields(unknownFields, state: &state)
+            state.unknownFields.note(unknownFields, in: &state.counters.unknownFields)
         }
     }
 
@@ -179,7 +154,7 @@ final class HuaweiSimulatorState: Sendable {
     ) -> DeliveryDecision {
         self.state.withLockedValue { state in
             state.counters.requests += 1
-            Self.noteUnknownFields(unknownFields, state: &state)
+            state.unknownFields.note(unknownFields, in: &state.counters.unknownFields)
             let tokens = message.tokens ?? []
             var delayed = false
             if let (fault, token) = HuaweiFault.first(in: tokens) {
@@ -197,7 +172,7 @@ final class HuaweiSimulatorState: Sendable {
                     }
                 case .expireAccessToken:
                     if state.expiredByToken.insert(token).inserted {
-                        state.accessTokens[String(accessToken)]?.expiredOnPurpose = true
+                        state.accessTokens.invalidate(String(accessToken))
                         return Self.reject(.tokenExpired, state: &state)
                     }
                 case .slow:
@@ -236,17 +211,5 @@ final class HuaweiSimulatorState: Sendable {
     private static func reject(_ rejection: HuaweiRejection, state: inout State) -> DeliveryDecision {
         state.counters.rejectedByCode[rejection.counterKey, default: 0] += 1
         return .reject(rejection)
-    }
-
-    /// Adds new paths to `unknownFields`, which stays sorted.
-    private static func noteUnknownFields(_ fields: [String], state: inout State) {
-        var added = false
-        for field in fields where state.knownUnknownFields.insert(field).inserted {
-            state.counters.unknownFields.append(field)
-            added = true
-        }
-        if added {
-            state.counters.unknownFields.sort()
-        }
     }
 }

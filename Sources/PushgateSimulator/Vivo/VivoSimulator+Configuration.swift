@@ -13,7 +13,7 @@ extension VivoSimulator {
     }
 
     /// How the simulator listens, which apps it knows and how it limits them.
-    package struct Configuration: Sendable {
+    package struct Configuration: HTTPVendorSimulatorConfiguration {
         package var host: String = "127.0.0.1"
         /// 0 picks a free port; read `VivoSimulator.port` after `start`.
         package var port: Int = 0
@@ -48,39 +48,26 @@ extension VivoSimulator {
             self.privateKeyPEM = privateKeyPEM
         }
 
-        /// A configuration serving the server certificate of `certificates`.
-        package init(certificates: DevelopmentCertificates) {
-            self.init(
-                certificateChainPEM: certificates.serverCertificatePEM,
-                privateKeyPEM: certificates.serverPrivateKeyPEM
-            )
-        }
-
         /// Throws `SimulatorError` naming every problem (by field) when the configuration is unusable.
         ///
         /// Certificates and keys are checked by `VivoSimulator.start`, which loads them.
         package func validate() throws {
-            var problems: [String] = []
-            if !(0...65535).contains(self.port) { problems.append("port: must be 0...65535, is \(self.port)") }
-            for (appID, app) in self.apps.sorted(by: { $0.key < $1.key }) {
-                if !Self.isWellFormedAppID(appID) {
-                    problems.append("apps[\(appID)]: the appId must be 1 to 18 digits")
+            try self.validate(simulatorName: "vivo simulator") { problems in
+                for (appID, app) in self.apps.sorted(by: { $0.key < $1.key }) {
+                    if !Self.isWellFormedAppID(appID) {
+                        problems.append("apps[\(appID)]: the appId must be 1 to 18 digits")
+                    }
+                    if app.appKey.isEmpty { problems.append("apps[\(appID)]: appKey must not be empty") }
+                    if app.appSecret.isEmpty { problems.append("apps[\(appID)]: appSecret must not be empty") }
                 }
-                if app.appKey.isEmpty { problems.append("apps[\(appID)]: appKey must not be empty") }
-                if app.appSecret.isEmpty { problems.append("apps[\(appID)]: appSecret must not be empty") }
-            }
-            if self.authTokenLifetime <= .zero { problems.append("authTokenLifetime: must be positive") }
-            if self.authCallsPerSecond < 0 { problems.append("authCallsPerSecond: must not be negative") }
-            if let dailyQuota = self.dailyQuota, dailyQuota < 0 {
-                problems.append("dailyQuota: must not be negative")
-            }
-            if self.maxTimeToLive < 60 { problems.append("maxTimeToLive: must be at least 60") }
-            if self.titleLimit < 1 { problems.append("titleLimit: must be at least 1") }
-            if self.contentLimit < 1 { problems.append("contentLimit: must be at least 1") }
-            if self.slowDelay < .zero { problems.append("slowDelay: must not be negative") }
-            if self.eventLoopThreads < 1 { problems.append("eventLoopThreads: must be at least 1") }
-            guard problems.isEmpty else {
-                throw SimulatorError("vivo simulator configuration: " + problems.joined(separator: "; "))
+                if self.authTokenLifetime <= .zero { problems.append("authTokenLifetime: must be positive") }
+                if self.authCallsPerSecond < 0 { problems.append("authCallsPerSecond: must not be negative") }
+                if let dailyQuota = self.dailyQuota, dailyQuota < 0 {
+                    problems.append("dailyQuota: must not be negative")
+                }
+                if self.maxTimeToLive < 60 { problems.append("maxTimeToLive: must be at least 60") }
+                if self.titleLimit < 1 { problems.append("titleLimit: must be at least 1") }
+                if self.contentLimit < 1 { problems.append("contentLimit: must be at least 1") }
             }
         }
 

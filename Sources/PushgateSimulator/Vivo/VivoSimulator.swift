@@ -9,53 +9,44 @@ import Logging
 /// lock.
 package final class VivoSimulator: Sendable {
     /// The port the simulator listens on (the one the OS picked when the configuration said 0).
-    package let port: Int
+    package var port: Int { self.core.server.port }
 
-    private let server: HTTPVendorServer
-    private let state: VivoSimulatorState
+    private let core: HTTPVendorSimulatorCore<VivoSimulatorState>
 
-    private init(server: HTTPVendorServer, state: VivoSimulatorState) {
-        self.port = server.port
-        self.server = server
-        self.state = state
+    private init(core: HTTPVendorSimulatorCore<VivoSimulatorState>) {
+        self.core = core
     }
 
     /// Binds and starts serving; throws `SimulatorError` for a bad configuration or certificate.
     package static func start(configuration: Configuration, logger: Logger) async throws -> VivoSimulator {
-        try configuration.validate()
-        let state = VivoSimulatorState(configuration: configuration)
-        let handler = VivoRequestHandler(configuration: configuration, state: state, logger: logger)
-        var serverConfiguration = HTTPVendorServer.Configuration(
+        let core = try await HTTPVendorSimulatorCore.start(
             name: "vivo simulator",
-            certificateChainPEM: configuration.certificateChainPEM,
-            privateKeyPEM: configuration.privateKeyPEM
+            configuration: configuration,
+            logger: logger,
+            state: { VivoSimulatorState(configuration: $0) },
+            handler: { VivoRequestHandler(configuration: configuration, state: $0, logger: logger) }
         )
-        serverConfiguration.host = configuration.host
-        serverConfiguration.port = configuration.port
-        serverConfiguration.eventLoopThreads = configuration.eventLoopThreads
-        let server = try await HTTPVendorServer.start(
-            configuration: serverConfiguration, handler: handler, logger: logger)
-        return VivoSimulator(server: server, state: state)
+        return VivoSimulator(core: core)
     }
 
     /// A snapshot of the counters.
     package func counters() -> Counters {
-        self.state.snapshot()
+        self.core.state.snapshot()
     }
 
     /// Zeroes the counters and forgets answered requestIds, quota use and which fault regIds were seen; issued auth
     /// tokens, the auth rate windows and saved list payloads are kept.
     package func reset() {
-        self.state.reset()
+        self.core.state.reset()
     }
 
     /// Every auth token issued so far is invalid from now on (10000); tokens issued later are not affected.
     package func expireAuthTokens() {
-        self.state.expireAuthTokens()
+        self.core.state.expireAuthTokens()
     }
 
     /// Stops listening, closes every connection and shuts down the simulator's event loops. Safe to call twice.
     package func shutdown() async throws {
-        try await self.server.shutdown()
+        try await self.core.server.shutdown()
     }
 }

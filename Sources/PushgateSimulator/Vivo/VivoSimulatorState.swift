@@ -26,21 +26,9 @@ final class VivoSimulatorState: Sendable {
         var pushMode: Int
     }
 
-    private struct AuthToken: Sendable {
-        var appID: String
-        var issuedAt: NIODeadline
-        var generation: Int
-        var invalidated = false
-    }
-
     private struct RateWindow: Sendable {
         var start: NIODeadline
         var count: Int
-    }
-
-    private struct QuotaUse: Sendable {
-        var day: Int64
-        var used: Int
     }
 
     /// Answers to accepted requestIds, in two generations so that long benchmarks keep a bounded memory: when the
@@ -65,35 +53,35 @@ final class VivoSimulatorState: Sendable {
 
     private struct State: Sendable {
         var counters = VivoSimulator.Counters()
-        var authTokens: [String: AuthToken] = [:]
-        /// Tokens of a generation below this were expired by `expireAuthTokens`.
-        var firstValidGeneration = 0
-        var nextGeneration = 0
+        var authTokens: IssuedTokens
         var authWindows: [String: RateWindow] = [:]
         /// "appId\0endpoint\0requestId" → the JSON answer given when it was accepted.
         var answers = AnswerMemory()
         /// "appId\0taskId" → payload.
         var payloads: [String: SavedPayload] = [:]
         var nextTaskID: UInt64
-        var quotaUse: [String: QuotaUse] = [:]
+        var quotaUse = DailyQuotaUse()
         /// "appId\0endpoint\0requestId" keys already failed once by `ONCE`.
         var failedOnce: Set<String> = []
         /// regIds whose `EXPT` fault has fired.
         var expiredByToken: Set<String> = []
-        var knownUnknownFields: Set<String> = []
+        var unknownFields = UnknownFieldMemory()
     }
 
-    private let authTokenLifetime: TimeAmount
     private let authCallsPerSecond: Int
     private let dailyQuota: Int?
     private let state: NIOLockedValueBox<State>
 
     init(configuration: VivoSimulator.Configuration) {
-        self.authTokenLifetime = TimeAmount(configuration.authTokenLifetime)
         self.authCallsPerSecond = configuration.authCallsPerSecond
         self.dailyQuota = configuration.dailyQuota
         // taskIds look like vivo's (`121397329`): nine digits or more, counting up.
-        self.state = NIOLockedValueBox(State(nextTaskID: UInt64.random(in: 100_000_000..<900_000_000)))
+        self.state = NIOLockedValueBox(
+            State(
+                authTokens: IssuedTokens(lifetime: TimeAmount(configuration.authTokenLifetime)),
+                nextTaskID: UInt64.random(in: 100_000_000..<900_000_000)
+            )
+        )
     }
 
     // MARK: Control
@@ -110,16 +98,16 @@ final class VivoSimulatorState: Sendable {
             let previous = state.counters
             state.counters = VivoSimulator.Counters()
             state.answers = AnswerMemory()
-            state.quotaUse = [:]
+            state.quotaUse = DailyQuotaUse()
             state.failedOnce = []
             state.expiredByToken = []
-            state.knownUnknownFields = []
+            state.unknownFields = UnknownFieldMemory()
             return previous
         }
     }
 
     func expireAuthTokens() {
-        self.state.withLockedValue { $0.firstValidGeneration = $0.nextGeneration }
+        self.state.withLockedValue { $0.authTokens.expireAll() }
     }
 
     // MARK: Auth
@@ -149,15 +137,7 @@ final class VivoSimulatorState: Sendable {
     /// Records `authToken` (made by the caller, outside the lock) as issued to `appID`.
     func issue(authToken: String, appID: String, now: NIODeadline) {
         self.state.withLockedValue { state in
-            if state.authTokens.count >= 10_000 {
-                let firstValidGeneration = state.firstValidGeneration
-                // Long benchmarks with short lifetimes: forget what can no longer be used.
-                state.authTokens = state.authTokens.filter {
-                    !self.isExpired($0.value, firstValidGeneration: firstValidGeneration, now: now)
-                }
-            }
-            state.authTokens[authToken] = AuthToken(appID: appID, issuedAt: now, generation: state.nextGeneration)
-            state.nextGeneration += 1
+            state.authTokens.issue(authToken, appID: appID, now: now)
             state.counters.authGrants += 1
         }
     }
@@ -166,19 +146,13 @@ final class VivoSimulatorState: Sendable {
     /// is missing, unknown or expired.
     func authorize(authToken: String?, now: NIODeadline) -> String? {
         self.state.withLockedValue { state in
-            if let authToken, let token = state.authTokens[authToken],
-                !self.isExpired(token, firstValidGeneration: state.firstValidGeneration, now: now)
-            {
+            if let authToken, let token = state.authTokens.lookUp(authToken, now: now), !token.isExpired {
                 return token.appID
             }
             state.counters.requests += 1
             state.counters.rejectedByCode[VivoRejection.authFailed.counterKey, default: 0] += 1
             return nil
         }
-    }
-
-    private func isExpired(_ token: AuthToken, firstValidGeneration: Int, now: NIODeadline) -> Bool {
-        token.invalidated || token.generation < firstValidGeneration || now - token.issuedAt >= self.authTokenLifetime
     }
 
     // MARK: Calls
@@ -188,7 +162,7 @@ final class VivoSimulatorState: Sendable {
         self.state.withLockedValue { state in
             state.counters.requests += 1
             state.counters.rejectedByCode[rejection.counterKey, default: 0] += 1
-            Self.noteUnknownFields(unknownFields, state: &state)
+            state.unknownFields.note(unknownFields, in: &state.counters.unknownFields)
         }
     }
 
@@ -203,7 +177,7 @@ final class VivoSimulatorState: Sendable {
     ) -> Decision {
         self.state.withLockedValue { state in
             state.counters.requests += 1
-            Self.noteUnknownFields(unknownFields, state: &state)
+            state.unknownFields.note(unknownFields, in: &state.counters.unknownFields)
             let key = Self.key(appID, .send, message.content.requestID)
             if let answer = state.answers[key] {
                 state.counters.replaysDropped += 1
@@ -245,7 +219,7 @@ final class VivoSimulatorState: Sendable {
     ) -> Decision {
         self.state.withLockedValue { state in
             state.counters.requests += 1
-            Self.noteUnknownFields(unknownFields, state: &state)
+            state.unknownFields.note(unknownFields, in: &state.counters.unknownFields)
             let key = Self.key(appID, .saveListPayload, content.requestID)
             if let answer = state.answers[key] {
                 state.counters.replaysDropped += 1
@@ -278,7 +252,7 @@ final class VivoSimulatorState: Sendable {
     ) -> Decision {
         self.state.withLockedValue { state in
             state.counters.requests += 1
-            Self.noteUnknownFields(unknownFields, state: &state)
+            state.unknownFields.note(unknownFields, in: &state.counters.unknownFields)
             // Assumed: vivo does not document the answer to a taskId it does not know.
             guard let payload = state.payloads[appID + "\u{0}" + push.taskID] else {
                 return Self.reject(
@@ -354,7 +328,7 @@ final class VivoSimulatorState: Sendable {
             return state.failedOnce.insert(onceKey).inserted ? Self.reject(.tooFrequent, state: &state) : nil
         case .expireAuthToken:
             guard state.expiredByToken.insert(token).inserted else { return nil }
-            state.authTokens[authToken]?.invalidated = true
+            state.authTokens.invalidate(authToken)
             return Self.reject(.authFailed, state: &state)
         case .slow:
             return nil
@@ -370,14 +344,7 @@ final class VivoSimulatorState: Sendable {
     /// Takes `count` from the app's quota of `day`; false when that would go over `dailyQuota`.
     private func takeQuota(_ count: Int, appID: String, day: Int64, state: inout State) -> Bool {
         guard let dailyQuota = self.dailyQuota else { return true }
-        var use = state.quotaUse[appID] ?? QuotaUse(day: day, used: 0)
-        if use.day != day {
-            use = QuotaUse(day: day, used: 0)
-        }
-        guard use.used + count <= dailyQuota else { return false }
-        use.used += count
-        state.quotaUse[appID] = use
-        return true
+        return state.quotaUse.take(count, app: appID, day: day, quota: dailyQuota)
     }
 
     /// Operation messages (classification 0) sent formally (pushMode 0) are held to the 07:00–23:00 window.
@@ -397,17 +364,5 @@ final class VivoSimulatorState: Sendable {
     private static func reject(_ rejection: VivoRejection, state: inout State) -> Decision {
         state.counters.rejectedByCode[rejection.counterKey, default: 0] += 1
         return .reject(rejection)
-    }
-
-    /// Adds new names to `unknownFields`, which stays sorted.
-    private static func noteUnknownFields(_ fields: [String], state: inout State) {
-        var added = false
-        for field in fields where state.knownUnknownFields.insert(field).inserted {
-            state.counters.unknownFields.append(field)
-            added = true
-        }
-        if added {
-            state.counters.unknownFields.sort()
-        }
     }
 }

@@ -1,6 +1,6 @@
 extension XiaomiSimulator {
     /// How the simulator listens, which apps it knows and how it limits them.
-    package struct Configuration: Sendable {
+    package struct Configuration: HTTPVendorSimulatorConfiguration {
         package var host = "127.0.0.1"
         /// 0 picks a free port; read `XiaomiSimulator.port` after `start`.
         package var port = 0
@@ -25,14 +25,6 @@ extension XiaomiSimulator {
             self.privateKeyPEM = privateKeyPEM
         }
 
-        /// A configuration serving the server certificate of `certificates`.
-        package init(certificates: DevelopmentCertificates) {
-            self.init(
-                certificateChainPEM: certificates.serverCertificatePEM,
-                privateKeyPEM: certificates.serverPrivateKeyPEM
-            )
-        }
-
         /// `maxTimeToLive` in whole milliseconds.
         var maximumTimeToLiveMilliseconds: Int64 {
             let (seconds, attoseconds) = self.maxTimeToLive.components
@@ -43,27 +35,24 @@ extension XiaomiSimulator {
         ///
         /// Certificates and keys are checked by `XiaomiSimulator.start`, which loads them.
         package func validate() throws {
-            var problems: [String] = []
-            if !(0...65535).contains(self.port) { problems.append("port: must be 0...65535, is \(self.port)") }
-            if self.apps.isEmpty { problems.append("apps: give at least one app") }
-            for (secret, packages) in self.apps.sorted(by: { $0.key < $1.key }) {
-                // The secret itself is not named: it is a credential.
-                if secret.isEmpty { problems.append("apps: an app secret is empty") }
-                if packages.isEmpty || packages.contains(where: { $0.isEmpty || $0.contains(",") }) {
-                    problems.append(
-                        "apps[\(packages.joined(separator: ","))]: give one or more non-empty package names without commas"
-                    )
+            try self.validate(simulatorName: "Xiaomi simulator") { problems in
+                if self.apps.isEmpty { problems.append("apps: give at least one app") }
+                for (secret, packages) in self.apps.sorted(by: { $0.key < $1.key }) {
+                    // The secret itself is not named: it is a credential.
+                    if secret.isEmpty { problems.append("apps: an app secret is empty") }
+                    if packages.isEmpty || packages.contains(where: { $0.isEmpty || $0.contains(",") }) {
+                        problems.append(
+                            "apps[\(packages.joined(separator: ","))]: give one or more non-empty package names without commas"
+                        )
+                    }
                 }
-            }
-            if let channels = self.channels, channels.contains("") {
-                problems.append("channels: a channel ID is empty")
-            }
-            if let dailyQuota = self.dailyQuota, dailyQuota < 0 { problems.append("dailyQuota: must not be negative") }
-            if self.maximumTimeToLiveMilliseconds < 1 { problems.append("maxTimeToLive: must be at least 1 ms") }
-            if self.slowDelay < .zero { problems.append("slowDelay: must not be negative") }
-            if self.eventLoopThreads < 1 { problems.append("eventLoopThreads: must be at least 1") }
-            guard problems.isEmpty else {
-                throw SimulatorError("Xiaomi simulator configuration: " + problems.joined(separator: "; "))
+                if let channels = self.channels, channels.contains("") {
+                    problems.append("channels: a channel ID is empty")
+                }
+                if let dailyQuota = self.dailyQuota, dailyQuota < 0 {
+                    problems.append("dailyQuota: must not be negative")
+                }
+                if self.maximumTimeToLiveMilliseconds < 1 { problems.append("maxTimeToLive: must be at least 1 ms") }
             }
         }
     }

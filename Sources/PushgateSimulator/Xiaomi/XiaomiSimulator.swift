@@ -7,47 +7,38 @@ import Logging
 /// Requests are handled on their connection's event loop; the shared state (counters, quota use) is behind one lock.
 package final class XiaomiSimulator: Sendable {
     /// The port the simulator listens on (the one the OS picked when the configuration said 0).
-    package let port: Int
+    package var port: Int { self.core.server.port }
 
-    private let server: HTTPVendorServer
-    private let state: XiaomiSimulatorState
+    private let core: HTTPVendorSimulatorCore<XiaomiSimulatorState>
 
-    private init(server: HTTPVendorServer, state: XiaomiSimulatorState) {
-        self.port = server.port
-        self.server = server
-        self.state = state
+    private init(core: HTTPVendorSimulatorCore<XiaomiSimulatorState>) {
+        self.core = core
     }
 
     /// Binds and starts serving; throws `SimulatorError` for a bad configuration or certificate.
     package static func start(configuration: Configuration, logger: Logger) async throws -> XiaomiSimulator {
-        try configuration.validate()
-        let state = XiaomiSimulatorState(dailyQuota: configuration.dailyQuota)
-        let handler = XiaomiRequestHandler(configuration: configuration, state: state, logger: logger)
-        var serverConfiguration = HTTPVendorServer.Configuration(
+        let core = try await HTTPVendorSimulatorCore.start(
             name: "Xiaomi simulator",
-            certificateChainPEM: configuration.certificateChainPEM,
-            privateKeyPEM: configuration.privateKeyPEM
+            configuration: configuration,
+            logger: logger,
+            state: { XiaomiSimulatorState(dailyQuota: $0.dailyQuota) },
+            handler: { XiaomiRequestHandler(configuration: configuration, state: $0, logger: logger) }
         )
-        serverConfiguration.host = configuration.host
-        serverConfiguration.port = configuration.port
-        serverConfiguration.eventLoopThreads = configuration.eventLoopThreads
-        let server = try await HTTPVendorServer.start(
-            configuration: serverConfiguration, handler: handler, logger: logger)
-        return XiaomiSimulator(server: server, state: state)
+        return XiaomiSimulator(core: core)
     }
 
     /// A snapshot of the counters.
     package func counters() -> Counters {
-        self.state.snapshot()
+        self.core.state.snapshot()
     }
 
     /// Zeroes the counters and forgets accepted and failed-once (regid, notify_id) pairs and the day's quota use.
     package func reset() {
-        self.state.reset()
+        self.core.state.reset()
     }
 
     /// Stops listening, closes every connection and shuts down the simulator's event loops. Safe to call twice.
     package func shutdown() async throws {
-        try await self.server.shutdown()
+        try await self.core.server.shutdown()
     }
 }

@@ -15,11 +15,6 @@ final class XiaomiSimulatorState: Sendable {
         case hang
     }
 
-    private struct DailyCount: Sendable {
-        var day: Int
-        var count: Int
-    }
-
     private struct State: Sendable {
         var counters = XiaomiSimulator.Counters()
         /// "regid\0notify_id" of every pair accepted with a notify_id, for `duplicates`.
@@ -27,8 +22,8 @@ final class XiaomiSimulatorState: Sendable {
         /// "regid\0notify_id" pairs (notify_id empty when absent) already failed once by `ONCE`.
         var failedOncePairs: Set<String> = []
         /// App secret → regids accepted on a Beijing day.
-        var dailyCounts: [String: DailyCount] = [:]
-        var knownUnknownFields: Set<String> = []
+        var dailyCounts = DailyQuotaUse()
+        var unknownFields = UnknownFieldMemory()
     }
 
     private let dailyQuota: Int?
@@ -68,7 +63,7 @@ final class XiaomiSimulatorState: Sendable {
         self.state.withLockedValue { state in
             state.counters.requests += 1
             state.counters.rejectedByCode[rejection.counterKey, default: 0] += 1
-            Self.noteUnknownFields(unknownFields, state: &state)
+            state.unknownFields.note(unknownFields, in: &state.counters.unknownFields)
         }
     }
 
@@ -82,7 +77,7 @@ final class XiaomiSimulatorState: Sendable {
     ) -> DeliveryDecision {
         self.state.withLockedValue { state in
             state.counters.requests += 1
-            Self.noteUnknownFields(unknownFields, state: &state)
+            state.unknownFields.note(unknownFields, in: &state.counters.unknownFields)
             let notifyID = message.notifyID.map { String($0) }
             var delayed = false
             if let (fault, regid) = XiaomiFault.first(in: message.regids) {
@@ -113,14 +108,10 @@ final class XiaomiSimulatorState: Sendable {
 
             let bad = message.regids.filter(XiaomiFault.isInvalid)
             let goodCount = message.regids.count - bad.count
-            if let dailyQuota = self.dailyQuota {
-                var used = state.dailyCounts[appSecret] ?? DailyCount(day: day, count: 0)
-                if used.day != day { used = DailyCount(day: day, count: 0) }
-                if used.count + goodCount > dailyQuota {
-                    return Self.reject(.dailyQuotaExceeded, delayed: delayed, state: &state)
-                }
-                used.count += goodCount
-                state.dailyCounts[appSecret] = used
+            if let dailyQuota = self.dailyQuota,
+                !state.dailyCounts.take(goodCount, app: appSecret, day: Int64(day), quota: dailyQuota)
+            {
+                return Self.reject(.dailyQuotaExceeded, delayed: delayed, state: &state)
             }
             guard goodCount > 0 else { return Self.reject(.noValidTargets, delayed: delayed, state: &state) }
 
@@ -139,17 +130,5 @@ final class XiaomiSimulatorState: Sendable {
     private static func reject(_ rejection: XiaomiRejection, delayed: Bool, state: inout State) -> DeliveryDecision {
         state.counters.rejectedByCode[rejection.counterKey, default: 0] += 1
         return .reject(rejection, delayed: delayed)
-    }
-
-    /// Adds new names to `unknownFields`, which stays sorted.
-    private static func noteUnknownFields(_ fields: [String], state: inout State) {
-        var added = false
-        for field in fields where state.knownUnknownFields.insert(field).inserted {
-            state.counters.unknownFields.append(field)
-            added = true
-        }
-        if added {
-            state.counters.unknownFields.sort()
-        }
     }
 }

@@ -1,9 +1,7 @@
 import ArgumentParser
 import Crypto
 import Foundation
-import Logging
 import PushgateSimulator
-import ServiceLifecycle
 
 /// `pushgate simulate …`: the vendor simulators, for demos, benchmarks and client development.
 struct SimulateCommand: AsyncParsableCommand {
@@ -39,17 +37,7 @@ struct SimulateAPNSCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port).")
     var port = 2197
 
-    @Option(name: .customLong("cert"), help: "Server certificate chain (PEM). Needs --key.")
-    var certificateFile: String?
-
-    @Option(name: .customLong("key"), help: "Server private key (PEM). Needs --cert.")
-    var keyFile: String?
-
-    @Option(
-        name: .customLong("ca-out"),
-        help: "Without --cert/--key: where to write the generated CA certificate (PEM) for clients to trust."
-    )
-    var caOutputFile: String?
+    @OptionGroup var certificates: SimulatorCertificateOptions
 
     @Option(
         name: .customLong("client-ca"),
@@ -110,15 +98,7 @@ struct SimulateAPNSCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be 0...65535") }
-        guard (self.certificateFile == nil) == (self.keyFile == nil) else {
-            throw ValidationError("--cert and --key go together")
-        }
-        if self.certificateFile == nil && self.caOutputFile == nil {
-            throw ValidationError(
-                "without --cert/--key the simulator makes its own certificates: "
-                    + "give --ca-out FILE so clients can trust them"
-            )
-        }
+        try self.certificates.validateCombination()
         let keyCount = self.authPublicKeyFiles.count + self.authPrivateKeyFiles.count
         guard self.keyIDs.count == keyCount else {
             throw ValidationError(
@@ -137,52 +117,20 @@ struct SimulateAPNSCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = CLILogging.logger("pushgate.simulator")
         let configuration = try self.makeConfiguration()
-        let simulator: APNSSimulator
-        do {
-            simulator = try await APNSSimulator.start(configuration: configuration, logger: logger)
-        } catch let error as SimulatorError {
-            throw CLIError(error.message)
-        }
-
-        let shownHost = self.host.contains(":") ? "[\(self.host)]" : self.host
-        // Unbuffered, so a script waiting for this line sees it at once.
-        Self.writeLine("APNs simulator listening on https://\(shownHost):\(simulator.port)")
-
-        let group = ServiceGroup(
-            services: [simulator],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
+        try await SimulatorCommandSupport.serve(
+            "APNs simulator",
+            host: self.host,
+            countersFormatting: [.sortedKeys],
+            start: { logger in try await APNSSimulator.start(configuration: configuration, logger: logger) }
         )
-        try await group.run()
-
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let counters = try encoder.encode(simulator.counters())
-        Self.writeLine(String(decoding: counters, as: UTF8.self))
     }
 
     private func makeConfiguration() throws -> APNSSimulator.Configuration {
-        var configuration: APNSSimulator.Configuration
-        if let certificateFile = self.certificateFile, let keyFile = self.keyFile {
-            configuration = APNSSimulator.Configuration(
-                certificateChainPEM: try readUserFile(certificateFile, flag: "--cert"),
-                privateKeyPEM: try readUserFile(keyFile, flag: "--key")
-            )
-        } else if let caOutputFile = self.caOutputFile {
-            let certificates = try DevelopmentCertificates.make(hosts: self.certificateHosts())
-            do {
-                try certificates.caCertificatePEM.write(toFile: caOutputFile, atomically: true, encoding: .utf8)
-            } catch {
-                throw CLIError("--ca-out: cannot write \(caOutputFile): \((error as NSError).localizedDescription)")
-            }
-            configuration = APNSSimulator.Configuration(certificates: certificates)
-        } else {
-            throw ValidationError("give --cert and --key, or --ca-out")
-        }
-        configuration.host = self.host
-        configuration.port = self.port
+        var configuration: APNSSimulator.Configuration = try self.certificates.makeConfiguration(
+            host: self.host,
+            port: self.port
+        )
 
         if let clientCAFile = self.clientCAFile {
             configuration.clientCertificateTrustRootsPEM = try readUserFile(clientCAFile, flag: "--client-ca")
@@ -220,19 +168,6 @@ struct SimulateAPNSCommand: AsyncParsableCommand {
         }
         return configuration
     }
-
-    /// Names the generated server certificate is valid for: loopback, plus the listening address when specific.
-    private func certificateHosts() -> [String] {
-        var hosts = ["localhost", "127.0.0.1", "::1"]
-        if !["0.0.0.0", "::", "localhost", "127.0.0.1", "::1"].contains(self.host) {
-            hosts.append(self.host)
-        }
-        return hosts
-    }
-
-    private static func writeLine(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
-    }
 }
 
 extension APNSSimulator.ProviderTokenRule: ExpressibleByArgument {}
@@ -263,17 +198,7 @@ struct SimulateHuaweiCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port).")
     var port = 8443
 
-    @Option(name: .customLong("cert"), help: "Server certificate chain (PEM). Needs --key.")
-    var certificateFile: String?
-
-    @Option(name: .customLong("key"), help: "Server private key (PEM). Needs --cert.")
-    var keyFile: String?
-
-    @Option(
-        name: .customLong("ca-out"),
-        help: "Without --cert/--key: where to write the generated CA certificate (PEM) for clients to trust."
-    )
-    var caOutputFile: String?
+    @OptionGroup var certificates: SimulatorCertificateOptions
 
     @Option(
         name: .customLong("app"),
@@ -289,45 +214,17 @@ struct SimulateHuaweiCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be 0...65535") }
-        guard (self.certificateFile == nil) == (self.keyFile == nil) else {
-            throw ValidationError("--cert and --key go together")
-        }
-        if self.certificateFile == nil && self.caOutputFile == nil {
-            throw ValidationError(
-                "without --cert/--key the simulator makes its own certificates: "
-                    + "give --ca-out FILE so clients can trust them"
-            )
-        }
+        try self.certificates.validateCombination()
         _ = try self.parsedApps()
         guard self.tokenLifetime >= 1 else { throw ValidationError("--token-lifetime must be at least 1") }
         guard self.threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() async throws {
-        let logger = CLILogging.logger("pushgate.simulator")
         let configuration = try self.makeConfiguration()
-        let simulator: HuaweiSimulator
-        do {
-            simulator = try await HuaweiSimulator.start(configuration: configuration, logger: logger)
-        } catch let error as SimulatorError {
-            throw CLIError(error.message)
+        try await SimulatorCommandSupport.serve("Huawei simulator", host: self.host) { logger in
+            try await HuaweiSimulator.start(configuration: configuration, logger: logger)
         }
-
-        let shownHost = self.host.contains(":") ? "[\(self.host)]" : self.host
-        // Unbuffered, so a script waiting for this line sees it at once.
-        Self.writeLine("Huawei simulator listening on https://\(shownHost):\(simulator.port)")
-
-        let group = ServiceGroup(
-            services: [simulator],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        )
-        try await group.run()
-
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let counters = try encoder.encode(simulator.counters())
-        Self.writeLine(String(decoding: counters, as: UTF8.self))
     }
 
     /// `--app` values as client ID → secret; the secret is everything after the first colon.
@@ -351,25 +248,10 @@ struct SimulateHuaweiCommand: AsyncParsableCommand {
     }
 
     private func makeConfiguration() throws -> HuaweiSimulator.Configuration {
-        var configuration: HuaweiSimulator.Configuration
-        if let certificateFile = self.certificateFile, let keyFile = self.keyFile {
-            configuration = HuaweiSimulator.Configuration(
-                certificateChainPEM: try readUserFile(certificateFile, flag: "--cert"),
-                privateKeyPEM: try readUserFile(keyFile, flag: "--key")
-            )
-        } else if let caOutputFile = self.caOutputFile {
-            let certificates = try DevelopmentCertificates.make(hosts: self.certificateHosts())
-            do {
-                try certificates.caCertificatePEM.write(toFile: caOutputFile, atomically: true, encoding: .utf8)
-            } catch {
-                throw CLIError("--ca-out: cannot write \(caOutputFile): \((error as NSError).localizedDescription)")
-            }
-            configuration = HuaweiSimulator.Configuration(certificates: certificates)
-        } else {
-            throw ValidationError("give --cert and --key, or --ca-out")
-        }
-        configuration.host = self.host
-        configuration.port = self.port
+        var configuration: HuaweiSimulator.Configuration = try self.certificates.makeConfiguration(
+            host: self.host,
+            port: self.port
+        )
         let apps = try self.parsedApps()
         if !apps.isEmpty {
             configuration.apps = apps
@@ -377,18 +259,5 @@ struct SimulateHuaweiCommand: AsyncParsableCommand {
         configuration.accessTokenLifetime = .seconds(self.tokenLifetime)
         configuration.eventLoopThreads = self.threads
         return configuration
-    }
-
-    /// Names the generated server certificate is valid for: loopback, plus the listening address when specific.
-    private func certificateHosts() -> [String] {
-        var hosts = ["localhost", "127.0.0.1", "::1"]
-        if !["0.0.0.0", "::", "localhost", "127.0.0.1", "::1"].contains(self.host) {
-            hosts.append(self.host)
-        }
-        return hosts
-    }
-
-    private static func writeLine(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import Logging
 import PushgateSimulator
-import ServiceLifecycle
 
 /// `pushgate simulate vivo`: a fake vivo Push server API (auth, single send, list push) over HTTP/1.1 and TLS.
 struct SimulateVivoCommand: AsyncParsableCommand {
@@ -34,17 +32,7 @@ struct SimulateVivoCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port).")
     var port = 8445
 
-    @Option(name: .customLong("cert"), help: "Server certificate chain (PEM). Needs --key.")
-    var certificateFile: String?
-
-    @Option(name: .customLong("key"), help: "Server private key (PEM). Needs --cert.")
-    var keyFile: String?
-
-    @Option(
-        name: .customLong("ca-out"),
-        help: "Without --cert/--key: where to write the generated CA certificate (PEM) for clients to trust."
-    )
-    var caOutputFile: String?
+    @OptionGroup var certificates: SimulatorCertificateOptions
 
     @Option(
         name: .customLong("app"),
@@ -69,15 +57,7 @@ struct SimulateVivoCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be 0...65535") }
-        guard (self.certificateFile == nil) == (self.keyFile == nil) else {
-            throw ValidationError("--cert and --key go together")
-        }
-        if self.certificateFile == nil && self.caOutputFile == nil {
-            throw ValidationError(
-                "without --cert/--key the simulator makes its own certificates: "
-                    + "give --ca-out FILE so clients can trust them"
-            )
-        }
+        try self.certificates.validateCombination()
         _ = try self.parsedApps()
         guard self.authTokenLifetime >= 1 else { throw ValidationError("--auth-token-lifetime must be at least 1") }
         if let dailyQuota = self.dailyQuota, dailyQuota < 0 {
@@ -87,30 +67,10 @@ struct SimulateVivoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = CLILogging.logger("pushgate.simulator")
         let configuration = try self.makeConfiguration()
-        let simulator: VivoSimulator
-        do {
-            simulator = try await VivoSimulator.start(configuration: configuration, logger: logger)
-        } catch let error as SimulatorError {
-            throw CLIError(error.message)
+        try await SimulatorCommandSupport.serve("vivo simulator", host: self.host) { logger in
+            try await VivoSimulator.start(configuration: configuration, logger: logger)
         }
-
-        let shownHost = self.host.contains(":") ? "[\(self.host)]" : self.host
-        // Unbuffered, so a script waiting for this line sees it at once.
-        Self.writeLine("vivo simulator listening on https://\(shownHost):\(simulator.port)")
-
-        let group = ServiceGroup(
-            services: [simulator],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        )
-        try await group.run()
-
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let counters = try encoder.encode(simulator.counters())
-        Self.writeLine(String(decoding: counters, as: UTF8.self))
     }
 
     /// `--app` values as appId → app; split on the first two colons, so the secret may hold colons.
@@ -134,25 +94,10 @@ struct SimulateVivoCommand: AsyncParsableCommand {
     }
 
     private func makeConfiguration() throws -> VivoSimulator.Configuration {
-        var configuration: VivoSimulator.Configuration
-        if let certificateFile = self.certificateFile, let keyFile = self.keyFile {
-            configuration = VivoSimulator.Configuration(
-                certificateChainPEM: try readUserFile(certificateFile, flag: "--cert"),
-                privateKeyPEM: try readUserFile(keyFile, flag: "--key")
-            )
-        } else if let caOutputFile = self.caOutputFile {
-            let certificates = try DevelopmentCertificates.make(hosts: self.certificateHosts())
-            do {
-                try certificates.caCertificatePEM.write(toFile: caOutputFile, atomically: true, encoding: .utf8)
-            } catch {
-                throw CLIError("--ca-out: cannot write \(caOutputFile): \((error as NSError).localizedDescription)")
-            }
-            configuration = VivoSimulator.Configuration(certificates: certificates)
-        } else {
-            throw ValidationError("give --cert and --key, or --ca-out")
-        }
-        configuration.host = self.host
-        configuration.port = self.port
+        var configuration: VivoSimulator.Configuration = try self.certificates.makeConfiguration(
+            host: self.host,
+            port: self.port
+        )
         let apps = try self.parsedApps()
         if !apps.isEmpty {
             configuration.apps = apps
@@ -162,18 +107,5 @@ struct SimulateVivoCommand: AsyncParsableCommand {
         configuration.enforceOperationWindow = !self.noOperationWindow
         configuration.eventLoopThreads = self.threads
         return configuration
-    }
-
-    /// Names the generated server certificate is valid for: loopback, plus the listening address when specific.
-    private func certificateHosts() -> [String] {
-        var hosts = ["localhost", "127.0.0.1", "::1"]
-        if !["0.0.0.0", "::", "localhost", "127.0.0.1", "::1"].contains(self.host) {
-            hosts.append(self.host)
-        }
-        return hosts
-    }
-
-    private static func writeLine(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }

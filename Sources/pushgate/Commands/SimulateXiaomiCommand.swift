@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import PushgateSimulator
-import ServiceLifecycle
 
 /// `pushgate simulate xiaomi`: a fake Xiaomi MiPush server API (regid send endpoints) over HTTP/1.1 and TLS.
 struct SimulateXiaomiCommand: AsyncParsableCommand {
@@ -28,17 +27,7 @@ struct SimulateXiaomiCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port).")
     var port = 8444
 
-    @Option(name: .customLong("cert"), help: "Server certificate chain (PEM). Needs --key.")
-    var certificateFile: String?
-
-    @Option(name: .customLong("key"), help: "Server private key (PEM). Needs --cert.")
-    var keyFile: String?
-
-    @Option(
-        name: .customLong("ca-out"),
-        help: "Without --cert/--key: where to write the generated CA certificate (PEM) for clients to trust."
-    )
-    var caOutputFile: String?
+    @OptionGroup var certificates: SimulatorCertificateOptions
 
     @Option(
         name: .customLong("app"),
@@ -61,15 +50,7 @@ struct SimulateXiaomiCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be 0...65535") }
-        guard (self.certificateFile == nil) == (self.keyFile == nil) else {
-            throw ValidationError("--cert and --key go together")
-        }
-        if self.certificateFile == nil && self.caOutputFile == nil {
-            throw ValidationError(
-                "without --cert/--key the simulator makes its own certificates: "
-                    + "give --ca-out FILE so clients can trust them"
-            )
-        }
+        try self.certificates.validateCombination()
         _ = try self.parsedApps()
         guard !self.channels.contains("") else { throw ValidationError("--channel must not be empty") }
         if let dailyQuota = self.dailyQuota, dailyQuota < 0 {
@@ -79,30 +60,10 @@ struct SimulateXiaomiCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = CLILogging.logger("pushgate.simulator")
         let configuration = try self.makeConfiguration()
-        let simulator: XiaomiSimulator
-        do {
-            simulator = try await XiaomiSimulator.start(configuration: configuration, logger: logger)
-        } catch let error as SimulatorError {
-            throw CLIError(error.message)
+        try await SimulatorCommandSupport.serve("Xiaomi simulator", host: self.host) { logger in
+            try await XiaomiSimulator.start(configuration: configuration, logger: logger)
         }
-
-        let shownHost = self.host.contains(":") ? "[\(self.host)]" : self.host
-        // Unbuffered, so a script waiting for this line sees it at once.
-        Self.writeLine("Xiaomi simulator listening on https://\(shownHost):\(simulator.port)")
-
-        let group = ServiceGroup(
-            services: [simulator],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        )
-        try await group.run()
-
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let counters = try encoder.encode(simulator.counters())
-        Self.writeLine(String(decoding: counters, as: UTF8.self))
     }
 
     /// `--app` values as secret → packages; packages follow the last colon (they never hold one).
@@ -128,25 +89,10 @@ struct SimulateXiaomiCommand: AsyncParsableCommand {
     }
 
     private func makeConfiguration() throws -> XiaomiSimulator.Configuration {
-        var configuration: XiaomiSimulator.Configuration
-        if let certificateFile = self.certificateFile, let keyFile = self.keyFile {
-            configuration = XiaomiSimulator.Configuration(
-                certificateChainPEM: try readUserFile(certificateFile, flag: "--cert"),
-                privateKeyPEM: try readUserFile(keyFile, flag: "--key")
-            )
-        } else if let caOutputFile = self.caOutputFile {
-            let certificates = try DevelopmentCertificates.make(hosts: self.certificateHosts())
-            do {
-                try certificates.caCertificatePEM.write(toFile: caOutputFile, atomically: true, encoding: .utf8)
-            } catch {
-                throw CLIError("--ca-out: cannot write \(caOutputFile): \((error as NSError).localizedDescription)")
-            }
-            configuration = XiaomiSimulator.Configuration(certificates: certificates)
-        } else {
-            throw ValidationError("give --cert and --key, or --ca-out")
-        }
-        configuration.host = self.host
-        configuration.port = self.port
+        var configuration: XiaomiSimulator.Configuration = try self.certificates.makeConfiguration(
+            host: self.host,
+            port: self.port
+        )
         let apps = try self.parsedApps()
         if !apps.isEmpty {
             configuration.apps = apps
@@ -157,18 +103,5 @@ struct SimulateXiaomiCommand: AsyncParsableCommand {
         configuration.dailyQuota = self.dailyQuota
         configuration.eventLoopThreads = self.threads
         return configuration
-    }
-
-    /// Names the generated server certificate is valid for: loopback, plus the listening address when specific.
-    private func certificateHosts() -> [String] {
-        var hosts = ["localhost", "127.0.0.1", "::1"]
-        if !["0.0.0.0", "::", "localhost", "127.0.0.1", "::1"].contains(self.host) {
-            hosts.append(self.host)
-        }
-        return hosts
-    }
-
-    private static func writeLine(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }

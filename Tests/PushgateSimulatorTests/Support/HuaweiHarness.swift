@@ -1,50 +1,20 @@
 import Foundation
-import Logging
 import PushgateTestSupport
 
 @testable import PushgateSimulator
 
 /// A Huawei simulator on an ephemeral port with fresh certificates, driven with the real curl over TLS.
-struct HuaweiHarness: Sendable {
+struct HuaweiHarness: VendorHarness {
+    static let vendor = "huawei"
     static let appID = "10000001"
     static let secret = "demo+secret/="
 
     let simulator: HuaweiSimulator
     let caFile: String
 
-    /// Starts a simulator, runs `body`, and always shuts the simulator down.
-    static func with<T: Sendable>(
-        _ customize: (inout HuaweiSimulator.Configuration) throws -> Void = { _ in },
-        _ body: (HuaweiHarness) async throws -> T
-    ) async throws -> T {
-        let certificates = try DevelopmentCertificates.make()
-        var configuration = HuaweiSimulator.Configuration(certificates: certificates)
-        try customize(&configuration)
-        let logger = Logger(label: "test.huawei-simulator", factory: { _ in SwiftLogNoOpLogHandler() })
-        let simulator = try await HuaweiSimulator.start(configuration: configuration, logger: logger)
-        let caFile = FileManager.default.temporaryDirectory
-            .appendingPathComponent("pushgate-huawei-ca-\(UUID().uuidString).pem").path
-        let harness = HuaweiHarness(simulator: simulator, caFile: caFile)
-        do {
-            try certificates.caCertificatePEM.write(toFile: caFile, atomically: true, encoding: .utf8)
-            let result = try await body(harness)
-            try? FileManager.default.removeItem(atPath: caFile)
-            try await simulator.shutdown()
-            return result
-        } catch {
-            try? FileManager.default.removeItem(atPath: caFile)
-            try? await simulator.shutdown()
-            throw error
-        }
-    }
-
-    func url(_ path: String) -> String {
-        "https://localhost:\(self.simulator.port)\(path)"
-    }
-
-    /// curl trusting the simulator's CA.
-    func curl(_ arguments: [String], timeoutSeconds: Int = 10) async throws -> PushgateTestSupport.Curl.Result {
-        try await PushgateTestSupport.Curl.run(["--cacert", self.caFile] + arguments, timeoutSeconds: timeoutSeconds)
+    init(simulator: HuaweiSimulator, caFile: String, configuration: HuaweiSimulator.Configuration) {
+        self.simulator = simulator
+        self.caFile = caFile
     }
 
     /// A token request with every field form-encoded by curl (`--data-urlencode`); nil fields are left out.
@@ -91,16 +61,7 @@ struct HuaweiHarness: Sendable {
     }
 }
 
-struct HarnessError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
 extension PushgateTestSupport.Curl.Result {
-    var json: [String: Any]? {
-        (try? JSONSerialization.jsonObject(with: Data(self.body.utf8))) as? [String: Any]
-    }
-
     /// The `code` of a Push Kit answer.
     var code: String? {
         self.json?["code"] as? String

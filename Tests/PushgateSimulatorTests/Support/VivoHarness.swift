@@ -1,13 +1,13 @@
 import Crypto
 import Foundation
-import Logging
 import NIOConcurrencyHelpers
 import PushgateTestSupport
 
 @testable import PushgateSimulator
 
 /// A vivo simulator on an ephemeral port with fresh certificates, driven with the real curl over TLS.
-struct VivoHarness: Sendable {
+struct VivoHarness: VendorHarness {
+    static let vendor = "vivo"
     static let appID = "10001"
     static let appKey = "demo-app-key"
     static let appSecret = "demo-app-secret"
@@ -17,39 +17,10 @@ struct VivoHarness: Sendable {
     /// The simulator's wall clock, for auth timestamps that it accepts.
     let now: @Sendable () -> Date
 
-    /// Starts a simulator, runs `body`, and always shuts the simulator down.
-    static func with<T: Sendable>(
-        _ customize: (inout VivoSimulator.Configuration) throws -> Void = { _ in },
-        _ body: (VivoHarness) async throws -> T
-    ) async throws -> T {
-        let certificates = try DevelopmentCertificates.make()
-        var configuration = VivoSimulator.Configuration(certificates: certificates)
-        try customize(&configuration)
-        let logger = Logger(label: "test.vivo-simulator", factory: { _ in SwiftLogNoOpLogHandler() })
-        let simulator = try await VivoSimulator.start(configuration: configuration, logger: logger)
-        let caFile = FileManager.default.temporaryDirectory
-            .appendingPathComponent("pushgate-vivo-ca-\(UUID().uuidString).pem").path
-        let harness = VivoHarness(simulator: simulator, caFile: caFile, now: configuration.now)
-        do {
-            try certificates.caCertificatePEM.write(toFile: caFile, atomically: true, encoding: .utf8)
-            let result = try await body(harness)
-            try? FileManager.default.removeItem(atPath: caFile)
-            try await simulator.shutdown()
-            return result
-        } catch {
-            try? FileManager.default.removeItem(atPath: caFile)
-            try? await simulator.shutdown()
-            throw error
-        }
-    }
-
-    func url(_ path: String) -> String {
-        "https://localhost:\(self.simulator.port)\(path)"
-    }
-
-    /// curl trusting the simulator's CA.
-    func curl(_ arguments: [String], timeoutSeconds: Int = 10) async throws -> PushgateTestSupport.Curl.Result {
-        try await PushgateTestSupport.Curl.run(["--cacert", self.caFile] + arguments, timeoutSeconds: timeoutSeconds)
+    init(simulator: VivoSimulator, caFile: String, configuration: VivoSimulator.Configuration) {
+        self.simulator = simulator
+        self.caFile = caFile
+        self.now = configuration.now
     }
 
     /// The simulator's clock in milliseconds since the epoch.

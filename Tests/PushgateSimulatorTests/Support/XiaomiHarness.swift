@@ -1,11 +1,11 @@
 import Foundation
-import Logging
 import PushgateTestSupport
 
 @testable import PushgateSimulator
 
 /// A Xiaomi simulator on an ephemeral port with fresh certificates, driven with the real curl over TLS.
-struct XiaomiHarness: Sendable {
+struct XiaomiHarness: VendorHarness {
+    static let vendor = "xiaomi"
     static let secret = "demo-app-secret"
     static let package = "com.example.demo"
     static let authorization = "key=" + XiaomiHarness.secret
@@ -13,39 +13,9 @@ struct XiaomiHarness: Sendable {
     let simulator: XiaomiSimulator
     let caFile: String
 
-    /// Starts a simulator, runs `body`, and always shuts the simulator down.
-    static func with<T: Sendable>(
-        _ customize: (inout XiaomiSimulator.Configuration) throws -> Void = { _ in },
-        _ body: (XiaomiHarness) async throws -> T
-    ) async throws -> T {
-        let certificates = try DevelopmentCertificates.make()
-        var configuration = XiaomiSimulator.Configuration(certificates: certificates)
-        try customize(&configuration)
-        let logger = Logger(label: "test.xiaomi-simulator", factory: { _ in SwiftLogNoOpLogHandler() })
-        let simulator = try await XiaomiSimulator.start(configuration: configuration, logger: logger)
-        let caFile = FileManager.default.temporaryDirectory
-            .appendingPathComponent("pushgate-xiaomi-ca-\(UUID().uuidString).pem").path
-        let harness = XiaomiHarness(simulator: simulator, caFile: caFile)
-        do {
-            try certificates.caCertificatePEM.write(toFile: caFile, atomically: true, encoding: .utf8)
-            let result = try await body(harness)
-            try? FileManager.default.removeItem(atPath: caFile)
-            try await simulator.shutdown()
-            return result
-        } catch {
-            try? FileManager.default.removeItem(atPath: caFile)
-            try? await simulator.shutdown()
-            throw error
-        }
-    }
-
-    func url(_ path: String) -> String {
-        "https://localhost:\(self.simulator.port)\(path)"
-    }
-
-    /// curl trusting the simulator's CA.
-    func curl(_ arguments: [String], timeoutSeconds: Int = 10) async throws -> PushgateTestSupport.Curl.Result {
-        try await PushgateTestSupport.Curl.run(["--cacert", self.caFile] + arguments, timeoutSeconds: timeoutSeconds)
+    init(simulator: XiaomiSimulator, caFile: String, configuration: XiaomiSimulator.Configuration) {
+        self.simulator = simulator
+        self.caFile = caFile
     }
 
     /// POSTs `fields`, each form-encoded by curl (`--data-urlencode`, which also sets the form content type), to
