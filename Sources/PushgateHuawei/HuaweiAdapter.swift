@@ -31,7 +31,11 @@ package final class HuaweiAdapter: ProviderAdapter {
         self.configuration = configuration
         let transport = try VendorHTTPTransport(configuration: configuration.transport, eventLoopGroup: eventLoopGroup)
         self.transport = transport
-        self.accessTokens = AccessTokenCache(logger: logger) {
+        self.accessTokens = AccessTokenCache(
+            minimumBackoff: configuration.tokenFetchBackoff,
+            maximumBackoff: max(.seconds(60), configuration.tokenFetchBackoff),
+            logger: logger
+        ) {
             await HuaweiAuthenticator.fetch(configuration: configuration, transport: transport, logger: logger)
         }
         self.builder = HuaweiMessageBuilder(configuration: configuration)

@@ -22,6 +22,8 @@ package struct HuaweiConfiguration: Sendable {
     /// `validate_only: true`: Huawei checks the message and delivers nothing.
     package var validateOnly = false
     package var transport = VendorHTTPTransport.Configuration()
+    /// How long a failed token fetch is not repeated (doubling from this up to a minute).
+    package var tokenFetchBackoff: Duration = .seconds(1)
 
     package init(appID: String, clientSecret: String) {
         self.appID = appID

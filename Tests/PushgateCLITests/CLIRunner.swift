@@ -1,4 +1,5 @@
 import Foundation
+import PushgateTestSupport
 import Testing
 
 /// Runs the built `pushgate` executable as a user would.
@@ -41,7 +42,7 @@ enum CLIRunner {
         let stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
-        try process.run()
+        try ChildProcess.start(process)
         // Read both pipes while the process runs so a full pipe cannot block it.
         async let out = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
         async let err = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import PushgateSimulator
+import PushgateTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -62,7 +63,7 @@ final class GatewayProcess: @unchecked Sendable {
         let log = self.directory.appendingPathComponent("serve-\(Date().timeIntervalSince1970).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
+        try ChildProcess.start(process)
         self.process = process
         for _ in 0..<200 {
             if (try? await self.request("GET", "/healthz").status) == 200 { return }

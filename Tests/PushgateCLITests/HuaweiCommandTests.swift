@@ -1,4 +1,5 @@
 import Foundation
+import PushgateTestSupport
 import Testing
 
 /// `pushgate send huawei` and `bench huawei` against `pushgate simulate huawei`, all three as
@@ -94,7 +95,7 @@ enum SimulatorProcess {
         process.arguments = ["simulate", arguments[0], "--port", "0", "--ca-out", caFile.path] + arguments.dropFirst()
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try ChildProcess.start(process)
         defer {
             process.terminate()
             process.waitUntilExit()

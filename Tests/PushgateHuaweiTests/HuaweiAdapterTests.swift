@@ -33,13 +33,13 @@ struct HuaweiAdapterTests {
 
     @Test("the token is refreshed before it expires, and once when Huawei calls it expired")
     func refresh() async throws {
-        try await HuaweiFixture.with({ $0.accessTokenLifetime = .seconds(2) }) { fixture in
+        try await HuaweiFixture.with({ $0.accessTokenLifetime = .seconds(4) }) { fixture in
             try await fixture.withAdapter { adapter in
                 let send = {
                     await adapter.send(HuaweiFixture.batch([HuaweiFixture.token()]), logger: HuaweiFixture.logger)
                 }
                 #expect(await send().map(\.outcome) == [.delivered])
-                try await Task.sleep(for: .milliseconds(2200))
+                try await Task.sleep(for: .milliseconds(4200))
                 #expect(await send().map(\.outcome) == [.delivered])
                 #expect(fixture.simulator.counters().tokenGrants == 2)
                 #expect(fixture.simulator.counters().rejectedByCode["80200003"] == nil, "refreshed proactively")
@@ -69,7 +69,9 @@ struct HuaweiAdapterTests {
     @Test("a wrong secret pauses the lane (authentication stage) and is not asked again within the backoff")
     func wrongSecret() async throws {
         try await HuaweiFixture.with { fixture in
-            try await fixture.withAdapter(fixture.configuration(secret: "wrong+secret")) { adapter in
+            var configuration = fixture.configuration(secret: "wrong+secret")
+            configuration.tokenFetchBackoff = .seconds(60)
+            try await fixture.withAdapter(configuration) { adapter in
                 for _ in 0..<3 {
                     let reports = await adapter.send(HuaweiFixture.batch(["TOKA"]), logger: HuaweiFixture.logger)
                     #expect(reports.map(\.outcome) == [.retryable(after: nil, stage: .authentication)])
@@ -127,8 +129,10 @@ struct HuaweiAdapterTests {
     func ambiguousAndResend() async throws {
         try await HuaweiFixture.with { fixture in
             var configuration = fixture.configuration()
-            configuration.transport.requestTimeout = .seconds(1)
+            configuration.transport.requestTimeout = .seconds(3)
             try await fixture.withAdapter(configuration) { adapter in
+                // Connected (and authorised) first, so the short timeout measures only the unanswered send.
+                _ = await adapter.send(HuaweiFixture.batch(["GOOD-warm"]), logger: HuaweiFixture.logger)
                 for prefix in ["DROP", "HANG"] {
                     let reports = await adapter.send(HuaweiFixture.batch([prefix + "-1"]), logger: HuaweiFixture.logger)
                     #expect(reports.map(\.outcome) == [.ambiguous(stage: .awaitingResponse)], "\(prefix)")

@@ -4,7 +4,7 @@ import Testing
 
 @testable import PushgateSimulator
 
-@Suite("Huawei simulator: OAuth token endpoint, over HTTP/1.1 + TLS with curl")
+@Suite("Huawei simulator: OAuth token endpoint, over HTTP/1.1 + TLS with curl", .serialized)
 struct HuaweiSimulatorTokenTests {
     @Test("A token request with a +/= secret sent form-encoded gets a Bearer token with + / = in it")
     func grantWithEncodedSecret() async throws {
@@ -189,7 +189,7 @@ struct HuaweiSimulatorTokenTests {
     }
 }
 
-@Suite("Huawei simulator: send endpoint, over HTTP/1.1 + TLS with curl")
+@Suite("Huawei simulator: send endpoint, over HTTP/1.1 + TLS with curl", .serialized)
 struct HuaweiSimulatorSendTests {
     @Test("A valid multicast is answered 80000000 and every token counted")
     func success() async throws {
@@ -485,7 +485,7 @@ struct HuaweiSimulatorSendTests {
     }
 }
 
-@Suite("Huawei simulator: faults by device-token prefix and counters")
+@Suite("Huawei simulator: faults by device-token prefix and counters", .serialized)
 struct HuaweiSimulatorFaultTests {
     @Test("E503: 503 with a body without code")
     func flowControl() async throws {

@@ -4,7 +4,7 @@ import Testing
 
 @testable import PushgateSimulator
 
-@Suite("vivo simulator: /message/auth, over HTTP/1.1 + TLS with curl")
+@Suite("vivo simulator: /message/auth, over HTTP/1.1 + TLS with curl", .serialized)
 struct VivoSimulatorAuthTests {
     @Test("A correctly signed auth call gets result 0 and an authToken; appId may be a number or a numeric string")
     func grant() async throws {
@@ -242,7 +242,7 @@ struct VivoSimulatorAuthTests {
     }
 }
 
-@Suite("vivo simulator: /message/send field checks")
+@Suite("vivo simulator: /message/send field checks", .serialized)
 struct VivoSimulatorFieldTests {
     struct FieldCase: Sendable, CustomTestStringConvertible {
         var name: String
@@ -430,7 +430,7 @@ struct VivoSimulatorFieldTests {
     }
 }
 
-@Suite("vivo simulator: operation window, replays, list push, quota")
+@Suite("vivo simulator: operation window, replays, list push, quota", .serialized)
 struct VivoSimulatorFlowTests {
     @Test(
         "Operation messages (classification 0, formal) only 07:00 to 23:00 Beijing time; else 10073",
@@ -710,7 +710,7 @@ struct VivoSimulatorFlowTests {
     }
 }
 
-@Suite("vivo simulator: faults by regId prefix, counters, routes")
+@Suite("vivo simulator: faults by regId prefix, counters, routes", .serialized)
 struct VivoSimulatorFaultTests {
     @Test("E500: HTTP 500 with the plain text body; R072: 10072; Q070: 10070")
     func statusFaults() async throws {

@@ -4,7 +4,7 @@ import Testing
 
 @testable import PushgateSimulator
 
-@Suite("Xiaomi simulator: regid send endpoint, over HTTP/1.1 + TLS with curl")
+@Suite("Xiaomi simulator: regid send endpoint, over HTTP/1.1 + TLS with curl", .serialized)
 struct XiaomiSimulatorSendTests {
     @Test(
         "v2, v3 and v4 accept a notification: result ok, code 0, info, data.id, trace_id",
@@ -316,7 +316,7 @@ struct XiaomiSimulatorSendTests {
     }
 }
 
-@Suite("Xiaomi simulator: faults by regid prefix, quota, duplicates, counters")
+@Suite("Xiaomi simulator: faults by regid prefix, quota, duplicates, counters", .serialized)
 struct XiaomiSimulatorFaultTests {
     @Test("E500: HTTP 500 with a plain-text body, not JSON")
     func internalServerError() async throws {

@@ -1,7 +1,17 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// Runs a command found on `PATH` to its end, as a user would from a shell (curl, openssl, …).
 package enum ChildProcess {
+    /// Foundation's `Process.run()` on Linux is not safe to call from many threads at once (a
+    /// parallel test run crashed inside it): every test that starts a process starts it
+    /// here, one at a time; the children still run side by side.
+    private static let startLock = NIOLock()
+
+    package static func start(_ process: Process) throws {
+        try Self.startLock.withLock { try process.run() }
+    }
+
     /// The exit status and what the command wrote. `environment` replaces the inherited one
     /// when given (curl, say, must not see proxy variables).
     package static func run(
@@ -17,21 +27,31 @@ package enum ChildProcess {
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
         return try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { process in
+            // A thread of its own per child: it reads both pipes to their end (a child blocked
+            // on a full pipe never exits) and then waits for the exit status.
+            Thread.detachNewThread {
+                do {
+                    try Self.start(process)
+                } catch {
+                    continuation.resume(throwing: error)
+                    return
+                }
+                let errorOutput = NIOLockedValueBox(Data())
+                let errorDone = DispatchSemaphore(value: 0)
+                Thread.detachNewThread {
+                    let data = stderr.fileHandleForReading.readDataToEndOfFile()
+                    errorOutput.withLockedValue { $0 = data }
+                    errorDone.signal()
+                }
                 let output = stdout.fileHandleForReading.readDataToEndOfFile()
-                let errorOutput = stderr.fileHandleForReading.readDataToEndOfFile()
+                errorDone.wait()
+                process.waitUntilExit()
                 continuation.resume(
                     returning: (
                         process.terminationStatus,
                         String(decoding: output, as: UTF8.self),
-                        String(decoding: errorOutput, as: UTF8.self)
+                        String(decoding: errorOutput.withLockedValue { $0 }, as: UTF8.self)
                     ))
-            }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
             }
         }
     }

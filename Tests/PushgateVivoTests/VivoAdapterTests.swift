@@ -155,7 +155,9 @@ struct VivoAdapterTests {
 
     @Test("no answer is ambiguous")
     func ambiguous() async throws {
-        try await Self.with(configure: { $0.transport.requestTimeout = .seconds(1) }) { adapter, _ in
+        try await Self.with(configure: { $0.transport.requestTimeout = .seconds(3) }) { adapter, _ in
+            // Connected (and authorised) first, so the short timeout measures only the unanswered send.
+            _ = await adapter.send(Self.batch(["WARM"]), logger: Self.logger)
             for prefix in ["DROP", "HANG"] {
                 let reports = await adapter.send(Self.batch([prefix + "-1"]), logger: Self.logger)
                 #expect(reports.map(\.outcome) == [.ambiguous(stage: .awaitingResponse)], "\(prefix)")

@@ -108,7 +108,9 @@ struct XiaomiAdapterTests {
 
     @Test("no answer is ambiguous; a resend carries the same notify_id, which is what Xiaomi sees twice")
     func ambiguousAndResend() async throws {
-        try await Self.with(configure: { $0.transport.requestTimeout = .seconds(1) }) { adapter, simulator in
+        try await Self.with(configure: { $0.transport.requestTimeout = .seconds(3) }) { adapter, simulator in
+            // Connected (and authorised) first, so the short timeout measures only the unanswered send.
+            _ = await adapter.send(Self.batch(["WARM"]), logger: Self.logger)
             for prefix in ["DROP", "HANG"] {
                 let reports = await adapter.send(Self.batch([prefix + "-1"]), logger: Self.logger)
                 #expect(reports.map(\.outcome) == [.ambiguous(stage: .awaitingResponse)], "\(prefix)")
