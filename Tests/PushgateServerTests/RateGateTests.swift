@@ -38,7 +38,9 @@ struct RateGateTests {
         #expect(await gate.acquire(count: 2))
         gate.release()
         let waiting = Task { await gate.acquire(count: 2) }
-        try await Task.sleep(for: .milliseconds(100))
+        // Cancelled once it is asleep for its tokens, not before it got there (a loaded machine).
+        let asleepBy = ContinuousClock.now + .seconds(5)
+        while gate.tokenWaits == 0 && ContinuousClock.now < asleepBy { try await Task.sleep(for: .milliseconds(5)) }
         waiting.cancel()
         #expect(await waiting.value == false)
         // The slot is free again (concurrency 1), and the cancelled request's tokens came back:
