@@ -27,31 +27,21 @@ package enum ChildProcess {
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
         return try await withCheckedThrowingContinuation { continuation in
-            // A thread of its own per child: it reads both pipes to their end (a child blocked
-            // on a full pipe never exits) and then waits for the exit status.
-            Thread.detachNewThread {
-                do {
-                    try Self.start(process)
-                } catch {
-                    continuation.resume(throwing: error)
-                    return
-                }
-                let errorOutput = NIOLockedValueBox(Data())
-                let errorDone = DispatchSemaphore(value: 0)
-                Thread.detachNewThread {
-                    let data = stderr.fileHandleForReading.readDataToEndOfFile()
-                    errorOutput.withLockedValue { $0 = data }
-                    errorDone.signal()
-                }
+            process.terminationHandler = { process in
                 let output = stdout.fileHandleForReading.readDataToEndOfFile()
-                errorDone.wait()
-                process.waitUntilExit()
+                let errorOutput = stderr.fileHandleForReading.readDataToEndOfFile()
                 continuation.resume(
                     returning: (
                         process.terminationStatus,
                         String(decoding: output, as: UTF8.self),
-                        String(decoding: errorOutput.withLockedValue { $0 }, as: UTF8.self)
+                        String(decoding: errorOutput, as: UTF8.self)
                     ))
+            }
+            do {
+                try Self.start(process)
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
             }
         }
     }
