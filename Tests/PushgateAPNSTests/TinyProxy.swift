@@ -40,7 +40,7 @@ final class TinyProxy: @unchecked Sendable {
         self.process.arguments = ["-d", "-c", configFile.path]
         self.process.standardOutput = FileHandle.nullDevice
         self.process.standardError = FileHandle.nullDevice
-        try ChildProcess.start(self.process)
+        try await ChildProcess.start(self.process)
         try await Self.waitUntilListening(port: self.port)
     }
 

@@ -42,7 +42,7 @@ enum CLIRunner {
         let stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
-        try ChildProcess.start(process)
+        try await ChildProcess.start(process)
         // Read both pipes while the process runs so a full pipe cannot block it.
         async let out = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
         async let err = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value

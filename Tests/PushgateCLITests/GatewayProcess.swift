@@ -63,7 +63,7 @@ final class GatewayProcess: @unchecked Sendable {
         let log = self.directory.appendingPathComponent("serve-\(Date().timeIntervalSince1970).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: log)
-        try ChildProcess.start(process)
+        try await ChildProcess.start(process)
         self.process = process
         for _ in 0..<200 {
             if (try? await self.request("GET", "/healthz").status) == 200 { return }

@@ -95,7 +95,7 @@ enum SimulatorProcess {
         process.arguments = ["simulate", arguments[0], "--port", "0", "--ca-out", caFile.path] + arguments.dropFirst()
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = FileHandle.nullDevice
-        try ChildProcess.start(process)
+        try await ChildProcess.start(process)
         defer {
             process.terminate()
             process.waitUntilExit()

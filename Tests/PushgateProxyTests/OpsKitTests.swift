@@ -20,7 +20,7 @@ struct OpsKitTests {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        try ChildProcess.start(process)
+        try process.run()
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))

@@ -8,8 +8,20 @@ package enum ChildProcess {
     /// here, one at a time; the children still run side by side.
     private static let startLock = NIOLock()
 
-    package static func start(_ process: Process) throws {
-        try Self.startLock.withLock { try process.run() }
+    /// Starts `process` on a thread of its own: waiting for the lock must not block one of the
+    /// few threads Swift concurrency runs every test on.
+    package static func start(_ process: Process) async throws {
+        let box = ProcessBox(process)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            Thread.detachNewThread {
+                do {
+                    try Self.startLock.withLock { try box.process.run() }
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
     }
 
     /// The exit status and what the command wrote. `environment` replaces the inherited one
@@ -26,23 +38,29 @@ package enum ChildProcess {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
-        return try await withCheckedThrowingContinuation { continuation in
+        let (status, output, errorOutput) = try await withCheckedThrowingContinuation {
+            (continuation: CheckedContinuation<(Int32, Data, Data), any Error>) in
             process.terminationHandler = { process in
                 let output = stdout.fileHandleForReading.readDataToEndOfFile()
                 let errorOutput = stderr.fileHandleForReading.readDataToEndOfFile()
-                continuation.resume(
-                    returning: (
-                        process.terminationStatus,
-                        String(decoding: output, as: UTF8.self),
-                        String(decoding: errorOutput, as: UTF8.self)
-                    ))
+                continuation.resume(returning: (process.terminationStatus, output, errorOutput))
             }
-            do {
-                try Self.start(process)
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
+            let box = ProcessBox(process)
+            Thread.detachNewThread {
+                do {
+                    try Self.startLock.withLock { try box.process.run() }
+                } catch {
+                    box.process.terminationHandler = nil
+                    continuation.resume(throwing: error)
+                }
             }
         }
+        return (status, String(decoding: output, as: UTF8.self), String(decoding: errorOutput, as: UTF8.self))
     }
+}
+
+/// `Process` handed to the thread that starts it; only that thread touches it until it runs.
+private final class ProcessBox: @unchecked Sendable {
+    let process: Process
+    init(_ process: Process) { self.process = process }
 }
