@@ -86,7 +86,8 @@ package final class HuaweiAdapter: ProviderAdapter {
                 accessToken = token
             case .failure(let failure):
                 // No token, nothing sent: the lane pauses and probes rather than failing pushes.
-                return Self.all(tokens.count, .retryable(after: nil, stage: .authentication), failure.description)
+                return DeliveryReport.each(
+                    of: tokens.count, .retryable(after: nil, stage: .authentication), failure.description)
             }
             var headers = HTTPHeaders()
             headers.add(name: "Authorization", value: "Bearer \(accessToken)")
@@ -95,9 +96,7 @@ package final class HuaweiAdapter: ProviderAdapter {
             guard case .answered(let response) = result else {
                 guard case .failed(let stage, let detail) = result else { preconditionFailure("answered handled") }
                 logger.debug("huawei send failed", metadata: ["push.stage": "\(stage)", "push.error": "\(detail)"])
-                let outcome: DeliveryOutcome =
-                    stage.vendorMayHaveReceived ? .ambiguous(stage: stage) : .retryable(after: nil, stage: stage)
-                return Self.all(tokens.count, outcome, detail)
+                return DeliveryReport.each(of: tokens.count, .transportFailure(at: stage), detail)
             }
             let evidence = HuaweiResponseClassifier.Evidence(appKnownGood: self.appKnownGood.withLockedValue { $0 })
             let reports = self.classifier.reports(response, tokens: tokens, evidence: evidence)
@@ -112,8 +111,8 @@ package final class HuaweiAdapter: ProviderAdapter {
                 logger.error(
                     "huawei refused a fresh access token; check app_id and client_secret",
                     metadata: ["push.vendor_answer": "\(response.bodyForLog)"])
-                return Self.all(
-                    tokens.count, .retryable(after: nil, stage: .authentication), reports.first?.vendorReason ?? "")
+                return DeliveryReport.each(
+                    of: tokens.count, .retryable(after: nil, stage: .authentication), reports.first?.vendorReason ?? "")
             }
             if reports.contains(where: { $0.outcome == .delivered }) {
                 self.appKnownGood.withLockedValue { $0 = true }
@@ -133,7 +132,4 @@ package final class HuaweiAdapter: ProviderAdapter {
         await self.transport.shutdown()
     }
 
-    private static func all(_ count: Int, _ outcome: DeliveryOutcome, _ reason: String) -> [DeliveryReport] {
-        Array(repeating: DeliveryReport(outcome: outcome, vendorReason: reason), count: count)
-    }
 }

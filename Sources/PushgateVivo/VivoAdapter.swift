@@ -73,8 +73,8 @@ package final class VivoAdapter: ProviderAdapter {
             let opening = VivoOperationWindow.nextOpening(after: self.clock())
         {
             // Operation messages sent outside 07:00–23:00 are refused: wait for the window.
-            return Self.all(
-                tokens.count, .quotaExhausted(until: opening), "operation messages wait for 07:00 Beijing time")
+            return DeliveryReport.each(
+                of: tokens.count, .quotaExhausted(until: opening), "operation messages wait for 07:00 Beijing time")
         }
         var refreshed = false
         while true {
@@ -83,7 +83,8 @@ package final class VivoAdapter: ProviderAdapter {
             case .success(let token):
                 authToken = token
             case .failure(let failure):
-                return Self.all(tokens.count, .retryable(after: nil, stage: .authentication), failure.description)
+                return DeliveryReport.each(
+                    of: tokens.count, .retryable(after: nil, stage: .authentication), failure.description)
             }
             let reports =
                 deliveries.count == 1
@@ -93,7 +94,8 @@ package final class VivoAdapter: ProviderAdapter {
             await self.authTokens.invalidate(authToken)
             if refreshed {
                 logger.error("vivo refused a fresh authToken; check app_id, app_key and app_secret")
-                return Self.all(tokens.count, .retryable(after: nil, stage: .authentication), "authToken refused twice")
+                return DeliveryReport.each(
+                    of: tokens.count, .retryable(after: nil, stage: .authentication), "authToken refused twice")
             }
             refreshed = true
         }
@@ -122,8 +124,8 @@ package final class VivoAdapter: ProviderAdapter {
         guard case .answered(let response) = saved else {
             // Saving content delivers nothing, so even an unanswered save is safe to retry.
             guard case .failed(let stage, let detail) = saved else { preconditionFailure("answered handled") }
-            return Self.all(
-                tokens.count, .retryable(after: nil, stage: stage.vendorMayHaveReceived ? nil : stage), detail)
+            return DeliveryReport.each(
+                of: tokens.count, .retryable(after: nil, stage: stage.vendorMayHaveReceived ? nil : stage), detail)
         }
         let answer = VivoAnswer(response)
         guard answer.result == 0, let taskID = answer.taskID else {
@@ -140,9 +142,7 @@ package final class VivoAdapter: ProviderAdapter {
         switch await self.transport.send(self.request(path, body, authToken), logger: logger) {
         case .failed(let stage, let detail):
             logger.debug("vivo send failed", metadata: ["push.stage": "\(stage)", "push.error": "\(detail)"])
-            let outcome: DeliveryOutcome =
-                stage.vendorMayHaveReceived ? .ambiguous(stage: stage) : .retryable(after: nil, stage: stage)
-            return Self.all(tokens.count, outcome, detail)
+            return DeliveryReport.each(of: tokens.count, .transportFailure(at: stage), detail)
         case .answered(let response):
             return self.logged(self.classifier.reports(response, tokens: tokens), response: response, logger: logger)
         }
@@ -167,10 +167,6 @@ package final class VivoAdapter: ProviderAdapter {
     static func batchID(notification: UUID, tokens: [String]) -> String {
         let text = notification.lowercasedString + "|" + tokens.sorted().joined(separator: ",")
         return SHA256.hash(data: Array(text.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
-    }
-
-    private static func all(_ count: Int, _ outcome: DeliveryOutcome, _ reason: String) -> [DeliveryReport] {
-        Array(repeating: DeliveryReport(outcome: outcome, vendorReason: reason), count: count)
     }
 
     package func shutdown() async {

@@ -74,9 +74,7 @@ package final class XiaomiAdapter: ProviderAdapter {
         switch await self.transport.send(request, logger: logger) {
         case .failed(let stage, let detail):
             logger.debug("xiaomi send failed", metadata: ["push.stage": "\(stage)", "push.error": "\(detail)"])
-            let outcome: DeliveryOutcome =
-                stage.vendorMayHaveReceived ? .ambiguous(stage: stage) : .retryable(after: nil, stage: stage)
-            return Array(repeating: DeliveryReport(outcome: outcome, vendorReason: detail), count: tokens.count)
+            return DeliveryReport.each(of: tokens.count, .transportFailure(at: stage), detail)
         case .answered(let response):
             let reports = self.classifier.reports(response, tokens: tokens)
             switch reports.first?.outcome {
