@@ -105,8 +105,11 @@ struct APNSProxyTests {
 
     @Test func goAwayThroughTheTunnelBehavesAsDirect() async throws {
         let proxies = ProxyBox()
+        // Each GOAWAY costs a new TCP + CONNECT + TLS set-up through tinyproxy; on a loaded
+        // 2-core CI box the default 10 s deadline expired for queued requests, and this test is
+        // about accounting, not speed.
         let fixture = try await SimulatorFixture.start(
-            connections: 2, simulator: { $0.goAwayAfterRequests = 40 },
+            connections: 2, requestTimeout: .seconds(60), simulator: { $0.goAwayAfterRequests = 40 },
             proxy: { port in
                 let tinyproxy = try await TinyProxy(allowedPort: port)
                 proxies.box.withLockedValue { $0 = tinyproxy }
