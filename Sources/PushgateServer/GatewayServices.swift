@@ -113,8 +113,19 @@ package struct GatewayServices: Sendable {
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: logger
         )
-        let maintenance = IdempotencyMaintenance(
-            store: store, window: configuration.idempotencyWindow.duration, clock: clock, logger: logger)
+        var retentionLogger = logger
+        retentionLogger[metadataKey: "component"] = "retention"
+        let maintenance = StoreRetention(
+            store: store,
+            settings: .init(
+                idempotencyWindow: configuration.idempotencyWindow.duration,
+                notifications: configuration.retention.notifications.duration,
+                invalidTokens: configuration.retention.invalidTokens.duration,
+                every: configuration.retention.every.duration
+            ),
+            clock: clock,
+            logger: retentionLogger
+        )
         var services: [any Service] = [store, router, maintenance, dispatcher]
         var webhooks: WebhookSender?
         if !webhookEndpoints.isEmpty {
@@ -139,25 +150,5 @@ package struct GatewayServices: Sendable {
             metrics: metrics,
             services: services
         )
-    }
-}
-
-/// Forgets idempotency keys older than the window, hourly.
-struct IdempotencyMaintenance: Service {
-    let store: any DeliveryStore
-    let window: Duration
-    let clock: WallClock
-    let logger: Logger
-
-    func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                let purged = try await self.store.purgeIdempotencyKeys(createdBefore: self.clock.now() - self.window)
-                if purged > 0 { self.logger.info("purged idempotency keys", metadata: ["push.count": "\(purged)"]) }
-            } catch {
-                self.logger.warning("could not purge idempotency keys", metadata: ["error": "\(error)"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
-        }
     }
 }

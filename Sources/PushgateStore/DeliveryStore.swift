@@ -17,7 +17,14 @@ package protocol DeliveryStore: Service {
     /// With an idempotency key already stored for the app: the same request hash returns
     /// `.replay` with the stored response; another hash returns `.keyReuseMismatch`; nothing
     /// is written in either case.
+    /// A key stored before `Submission.Idempotency.validSince` is expired: the submission is
+    /// stored as new and replaces it.
     func accept(_ submission: Submission) async throws -> AcceptResult
+
+    /// What is stored under the app's idempotency key, if it was stored at or after
+    /// `validSince` (the start of the window). The API asks this before it validates a request,
+    /// so a retry of an accepted request replays its 202 even if it would no longer validate.
+    func idempotencyRecord(appID: String, key: String, validSince: Date) async throws -> IdempotencyRecord?
 
     /// The notification with all its deliveries, or nil if it does not exist for this app.
     func notification(id: UUID, appID: String) async throws -> StoredNotification?
@@ -76,6 +83,20 @@ package protocol DeliveryStore: Service {
 
     /// Deletes idempotency records created before `date`; returns how many.
     func purgeIdempotencyKeys(createdBefore date: Date) async throws -> Int
+
+    /// Retention: deletes up to `limit` finished notifications (every delivery in a final
+    /// state) whose last delivery finished before `date`, with their deliveries, in one short
+    /// transaction; returns how many notifications. Callers repeat it until it returns less
+    /// than `limit`, so that ingest runs between the chunks.
+    func purgeFinishedNotifications(finishedBefore date: Date, limit: Int) async throws -> Int
+
+    /// Retention: deletes up to `limit` invalid-token records reported before `date`, oldest
+    /// first; returns how many.
+    func purgeInvalidTokens(reportedBefore date: Date, limit: Int) async throws -> Int
+
+    /// Gives space freed by deletes back to the file system, a bounded amount per call (short
+    /// enough not to stall ingest); returns whether more is left to give back.
+    func reclaimSpace() async throws -> Bool
 
     /// Whether the store answers (for `/readyz`).
     func ping() async throws

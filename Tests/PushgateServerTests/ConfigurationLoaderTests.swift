@@ -14,6 +14,7 @@ import Testing
         dispatcher:
           batch_size: 100
           lease: 30s
+        retention: {notifications: 3d, invalid_tokens: 90d}
         proxies:
           overseas:
             url: https://proxy.example.com:8443
@@ -39,6 +40,9 @@ import Testing
         #expect(configuration.idempotencyWindow.seconds == 43_200)
         #expect(configuration.dispatcher.batchSize == 100)
         #expect(configuration.dispatcher.lease.seconds == 30)
+        #expect(configuration.retention.notifications.seconds == 259_200)
+        #expect(configuration.retention.invalidTokens.seconds == 7_776_000)
+        #expect(configuration.retention.every.seconds == 60, "the default")
         let app = try #require(configuration.apps.first)
         #expect(app.vendors[.apns]?.settings(as: APNSVendor.Settings.self)?.keyID == "ABC123DEFG")
         #expect(app.vendors[.apns]?.common.proxy == "overseas")
@@ -97,6 +101,22 @@ import Testing
             _ = try ConfigurationLoader.load(yaml: yaml, registry: TestVendors.standard)
         } catch {
             #expect("\(error)".contains("dispatcher.lease"))
+        }
+    }
+
+    @Test func retentionRefusesUnknownKeysAndZero() {
+        for (retention, problem) in [
+            ("{notifications: 0s}", "retention.notifications: at least 1s"),
+            ("{finished: 7d}", "retention.finished"),
+        ] {
+            let yaml = Self.valid.replacingOccurrences(
+                of: "retention: {notifications: 3d, invalid_tokens: 90d}", with: "retention: \(retention)")
+            do {
+                _ = try ConfigurationLoader.load(yaml: yaml, registry: TestVendors.standard)
+                Issue.record("\(retention) was accepted")
+            } catch {
+                #expect("\(error)".contains(problem), "\(error)")
+            }
         }
     }
 

@@ -214,6 +214,9 @@ struct FailingRecordStore: DeliveryStore {
     }
 
     func accept(_ submission: Submission) async throws -> AcceptResult { try await self.base.accept(submission) }
+    func idempotencyRecord(appID: String, key: String, validSince: Date) async throws -> IdempotencyRecord? {
+        try await self.base.idempotencyRecord(appID: appID, key: key, validSince: validSince)
+    }
     func notification(id: UUID, appID: String) async throws -> StoredNotification? {
         try await self.base.notification(id: id, appID: appID)
     }
@@ -245,6 +248,13 @@ struct FailingRecordStore: DeliveryStore {
     func purgeIdempotencyKeys(createdBefore date: Date) async throws -> Int {
         try await self.base.purgeIdempotencyKeys(createdBefore: date)
     }
+    func purgeFinishedNotifications(finishedBefore date: Date, limit: Int) async throws -> Int {
+        try await self.base.purgeFinishedNotifications(finishedBefore: date, limit: limit)
+    }
+    func purgeInvalidTokens(reportedBefore date: Date, limit: Int) async throws -> Int {
+        try await self.base.purgeInvalidTokens(reportedBefore: date, limit: limit)
+    }
+    func reclaimSpace() async throws -> Bool { try await self.base.reclaimSpace() }
     func ping() async throws { try await self.base.ping() }
     var workSignals: AsyncStream<Void> { self.base.workSignals }
     func close() async throws { try await self.base.close() }

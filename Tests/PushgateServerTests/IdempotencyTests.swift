@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import PushgateCore
+import PushgateTestSupport
 import Testing
 
 @testable import PushgateServer
@@ -42,6 +43,82 @@ struct IdempotencyTests {
                 let unkeyed = try await client.post(body)
                 #expect(unkeyed.status == .accepted)
                 #expect(try await harness.storedDeliveries() == 6)
+            }
+        }
+    }
+
+    @Test("a retry after the notification's expiration passed → the original 202, not a 422")
+    func replayAfterExpiration() async throws {
+        let clock = MovableClock()
+        try await APIHarness.with(clock: clock.wallClock) { harness in
+            try await harness.application().test(.router) { client in
+                let expiration = Int(clock.now.timeIntervalSince1970) + 3
+                let body = APIHarness.body(
+                    tokens: [APNSSimulatorFixture.token()], options: #"{"expiration":\#(expiration)}"#)
+                let first = try await client.post(body, idempotencyKey: "retry-after-timeout")
+                #expect(first.status == .accepted)
+
+                clock.advance(by: 5)
+                let retry = try await client.post(body, idempotencyKey: "retry-after-timeout")
+                #expect(retry.status == .accepted)
+                #expect(retry.headers[TestHeaders.idempotentReplayed] == "true")
+                #expect(retry.bytes == first.bytes)
+                // The same request without the key no longer validates: the replay came first.
+                try await client.post(body).expectProblem("validation-failed", status: 422)
+                #expect(try await harness.storedDeliveries() == 1)
+            }
+        }
+    }
+
+    @Test("a retry after the app's vendor adapter was removed → the original 202")
+    func replayAfterAdapterRemoved() async throws {
+        try await APIHarness.with { harness in
+            let body = APIHarness.body(tokens: [APNSSimulatorFixture.token()])
+            let first = try await harness.application().test(.router) { client in
+                try await client.post(body, idempotencyKey: "before-the-change")
+            }
+            #expect(first.status == .accepted)
+            try await harness.applicationWithoutAdapters().test(.router) { client in
+                let retry = try await client.post(body, idempotencyKey: "before-the-change")
+                #expect(retry.status == .accepted)
+                #expect(retry.headers[TestHeaders.idempotentReplayed] == "true")
+                #expect(retry.bytes == first.bytes)
+                try await client.post(body).expectProblem("validation-failed", status: 422)
+                // A different body under the key is still refused, before validation too.
+                let other = APIHarness.body(tokens: [APNSSimulatorFixture.token()])
+                try await client.post(other, idempotencyKey: "before-the-change")
+                    .expectProblem("idempotency-key-reused", status: 422)
+            }
+        }
+    }
+
+    @Test("the window is exact: a retry at its last second replays, one second past it is new")
+    func windowBoundary() async throws {
+        let clock = MovableClock()
+        var limits = APILimits()
+        limits.idempotencyWindow = .seconds(60)
+        try await APIHarness.with(limits: limits, clock: clock.wallClock) { harness in
+            try await harness.application().test(.router) { client in
+                let body = APIHarness.body(tokens: [APNSSimulatorFixture.token()])
+                let first = try await client.post(body, idempotencyKey: "windowed")
+                #expect(first.status == .accepted)
+
+                clock.advance(by: 60)
+                let atTheEdge = try await client.post(body, idempotencyKey: "windowed")
+                #expect(atTheEdge.headers[TestHeaders.idempotentReplayed] == "true")
+                #expect(atTheEdge.bytes == first.bytes)
+
+                clock.advance(by: 1)
+                let past = try await client.post(body, idempotencyKey: "windowed")
+                #expect(past.status == .accepted)
+                #expect(past.headers[TestHeaders.idempotentReplayed] == nil)
+                #expect(past.bytes != first.bytes)
+                #expect(try await harness.storedDeliveries() == 2)
+
+                // The new request now owns the key: its retry replays it, not the first one.
+                let retry = try await client.post(body, idempotencyKey: "windowed")
+                #expect(retry.bytes == past.bytes)
+                #expect(try await harness.storedDeliveries() == 2)
             }
         }
     }

@@ -11,6 +11,7 @@ struct DeliveryStoreContract: Sendable {
         case acceptThenReadBack
         case acceptIsAtomic
         case idempotencyReplayAndMismatch
+        case idempotencyRecordHonoursTheWindow
         case concurrentAcceptsWithOneKey
         case concurrentAcceptsWithOneKeyAndTwoBodies
         case concurrentAcceptsAreAllStored
@@ -28,6 +29,8 @@ struct DeliveryStoreContract: Sendable {
         case cancelTouchesOnlyQueuedDeliveries
         case queueDepthAndNextDueDate
         case purgeIdempotencyKeys
+        case purgeFinishedNotificationsKeepsLiveWork
+        case purgeInvalidTokensOldestFirst
         case workSignalsFireAfterAcceptAndRelease
 
         var testDescription: String { self.rawValue }
@@ -54,6 +57,7 @@ struct DeliveryStoreContract: Sendable {
         case .acceptThenReadBack: try await self.acceptThenReadBack(store)
         case .acceptIsAtomic: try await self.acceptIsAtomic(store)
         case .idempotencyReplayAndMismatch: try await self.idempotencyReplayAndMismatch(store)
+        case .idempotencyRecordHonoursTheWindow: try await self.idempotencyWindow(store)
         case .concurrentAcceptsWithOneKey: try await self.concurrentAcceptsWithOneKey(store)
         case .concurrentAcceptsWithOneKeyAndTwoBodies: try await self.concurrentAcceptsWithOneKeyAndTwoBodies(store)
         case .concurrentAcceptsAreAllStored: try await self.concurrentAcceptsAreAllStored(store)
@@ -71,6 +75,8 @@ struct DeliveryStoreContract: Sendable {
         case .cancelTouchesOnlyQueuedDeliveries: try await self.cancel(store)
         case .queueDepthAndNextDueDate: try await self.queueDepthAndNextDueDate(store)
         case .purgeIdempotencyKeys: try await self.purgeIdempotencyKeys(store)
+        case .purgeFinishedNotificationsKeepsLiveWork: try await self.purgeFinishedNotifications(store)
+        case .purgeInvalidTokensOldestFirst: try await self.purgeInvalidTokens(store)
         case .workSignalsFireAfterAcceptAndRelease: try await self.workSignals(store)
         }
     }
@@ -157,6 +163,28 @@ struct DeliveryStoreContract: Sendable {
         let otherApp = StoreFixtures.submission(app: "app-2", key: "key-1", hash: "hash-B")
         #expect(try await store.accept(otherApp) == .accepted, "keys are scoped per app")
         #expect(try await store.queueDepth() == 2)
+    }
+
+    private func idempotencyWindow(_ store: any DeliveryStore) async throws {
+        let original = StoreFixtures.submission(acceptedAt: self.t0, key: "k", hash: "hash-A")
+        #expect(try await store.accept(original) == .accepted)
+        let record = try await store.idempotencyRecord(appID: "app-1", key: "k", validSince: self.t0)
+        #expect(record == IdempotencyRecord(requestHash: "hash-A", response: original.responseBody), "at the edge")
+        #expect(try await store.idempotencyRecord(appID: "app-2", key: "k", validSince: self.t0) == nil)
+        let later = self.t0.addingTimeInterval(1)
+        #expect(try await store.idempotencyRecord(appID: "app-1", key: "k", validSince: later) == nil, "expired")
+
+        // An accept whose window starts after the stored key replaces it, even before any purge.
+        var renewed = StoreFixtures.submission(acceptedAt: later, key: "k", hash: "hash-B")
+        renewed.idempotency?.validSince = later
+        #expect(try await store.accept(renewed) == .accepted)
+        #expect(
+            try await store.idempotencyRecord(appID: "app-1", key: "k", validSince: later)
+                == IdempotencyRecord(requestHash: "hash-B", response: renewed.responseBody))
+        #expect(try await store.queueDepth() == 2)
+        var again = StoreFixtures.submission(acceptedAt: later, key: "k", hash: "hash-B")
+        again.idempotency?.validSince = later
+        #expect(try await store.accept(again) == .replay(responseBody: renewed.responseBody))
     }
 
     private func concurrentAcceptsWithOneKey(_ store: any DeliveryStore) async throws {
@@ -684,6 +712,71 @@ struct DeliveryStoreContract: Sendable {
         let replay = try await store.accept(StoreFixtures.submission(key: "recent"))
         #expect(replay == .replay(responseBody: recent.responseBody))
         #expect(try await store.notification(id: old.notificationID, appID: "app-1") != nil, "only the key is purged")
+    }
+
+    // Retention cut-offs compare with the store's own clock (the real time here): outcomes are
+    // stamped with it when recorded.
+
+    private func purgeFinishedNotifications(_ store: any DeliveryStore) async throws {
+        let acceptedAt = Date().addingTimeInterval(-3600)
+        let done = StoreFixtures.submission(acceptedAt: acceptedAt)
+        let failed = StoreFixtures.submission(acceptedAt: acceptedAt.addingTimeInterval(1))
+        let halfDone = StoreFixtures.submission(targetCount: 2, acceptedAt: acceptedAt.addingTimeInterval(2))
+        let untouched = StoreFixtures.submission(acceptedAt: acceptedAt.addingTimeInterval(3))
+        for submission in [done, failed, halfDone, untouched] { _ = try await store.accept(submission) }
+        let leased = try await store.leaseDue(limit: 4, owner: "d", now: Date(), leaseDuration: .seconds(60))
+        try #require(leased.count == 4)
+        let byNotification = Dictionary(grouping: leased, by: \.notificationID)
+        var updates: [DeliveryUpdate] = []
+        for (id, state) in [(done.notificationID, DeliveryState.delivered), (failed.notificationID, .failed)] {
+            let delivery = try #require(byNotification[id]?.first)
+            updates.append(
+                DeliveryUpdate(deliveryID: delivery.id, state: state, lastOutcome: .init(kind: "x", at: Date())))
+        }
+        let halfDelivered = try #require(byNotification[halfDone.notificationID]?.first)
+        updates.append(
+            DeliveryUpdate(deliveryID: halfDelivered.id, state: .delivered, lastOutcome: .init(kind: "x", at: Date())))
+        #expect(try await store.record(updates, owner: "d") == 3)
+
+        #expect(
+            try await store.purgeFinishedNotifications(finishedBefore: Date().addingTimeInterval(-600), limit: 10) == 0,
+            "finished too recently")
+        let cutOff = Date().addingTimeInterval(60)
+        #expect(try await store.purgeFinishedNotifications(finishedBefore: cutOff, limit: 1) == 1, "oldest first")
+        #expect(try await store.notification(id: done.notificationID, appID: "app-1") == nil)
+        #expect(try await store.notification(id: failed.notificationID, appID: "app-1") != nil)
+        #expect(try await store.purgeFinishedNotifications(finishedBefore: cutOff, limit: 10) == 1)
+        #expect(try await store.notification(id: failed.notificationID, appID: "app-1") == nil)
+        #expect(try await store.purgeFinishedNotifications(finishedBefore: cutOff, limit: 10) == 0)
+
+        // Live work stays, whole: a notification with one delivery still out, one still queued.
+        #expect(try await store.notification(id: halfDone.notificationID, appID: "app-1")?.deliveries.count == 2)
+        #expect(try await store.notification(id: untouched.notificationID, appID: "app-1") != nil)
+        #expect(try await store.queueDepth() == 2)
+        _ = try await store.reclaimSpace()
+    }
+
+    private func purgeInvalidTokens(_ store: any DeliveryStore) async throws {
+        _ = try await store.accept(StoreFixtures.submission(targetCount: 3, acceptedAt: Date()))
+        let leased = try await store.leaseDue(limit: 3, owner: "d", now: Date(), leaseDuration: .seconds(60))
+        let updates = leased.map { delivery in
+            DeliveryUpdate(
+                deliveryID: delivery.id,
+                state: .invalidToken,
+                lastOutcome: LastOutcome(kind: "invalid_token", at: Date()),
+                invalidToken: InvalidTokenReport(
+                    appID: delivery.appID, vendor: delivery.target.vendor, token: delivery.target.token,
+                    reason: "Unregistered", since: nil)
+            )
+        }
+        #expect(try await store.record(updates, owner: "d") == 3)
+        #expect(try await store.purgeInvalidTokens(reportedBefore: Date().addingTimeInterval(-600), limit: 10) == 0)
+        let feed = try await store.invalidTokens(appID: "app-1", after: 0, limit: 10)
+        #expect(try await store.purgeInvalidTokens(reportedBefore: Date().addingTimeInterval(60), limit: 2) == 2)
+        let rest = try await store.invalidTokens(appID: "app-1", after: 0, limit: 10)
+        #expect(rest.map(\.sequence) == [feed.last?.sequence], "the oldest records go first")
+        #expect(try await store.purgeInvalidTokens(reportedBefore: Date().addingTimeInterval(60), limit: 2) == 1)
+        #expect(try await store.invalidTokens(appID: "app-1", after: 0, limit: 10).isEmpty)
     }
 
     private func workSignals(_ store: any DeliveryStore) async throws {

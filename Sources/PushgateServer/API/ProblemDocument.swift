@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import PushgateStore
 
 /// An API error as an RFC 9457 problem document (`application/problem+json`). Every error the
 /// API returns is one (ARCHITECTURE rule 10); routes throw it and `APIMiddleware` renders it.
@@ -179,11 +180,17 @@ extension ProblemDocument {
         )
     }
 
-    static func storeUnavailable() -> ProblemDocument {
-        ProblemDocument(
-            .storeUnavailable,
-            detail: "the store could not be reached; nothing was changed, retry later",
-            headers: [.retryAfter: "1"]
-        )
+    /// 503 for a store failure, with a `Retry-After` that fits its cause.
+    static func storeUnavailable(_ error: any Error) -> ProblemDocument {
+        let (detail, retryAfter): (String, String) =
+            switch (error as? StoreError)?.code {
+            case .overloaded?:
+                ("the store has more work queued than it takes; nothing was changed, retry shortly", "1")
+            case .diskFull?:
+                ("the store's disk is full; nothing was changed, retry later", "30")
+            default:
+                ("the store could not be reached; nothing was changed, retry later", "1")
+            }
+        return ProblemDocument(.storeUnavailable, detail: detail, headers: [.retryAfter: retryAfter])
     }
 }

@@ -47,6 +47,9 @@ extension GatewayConfiguration {
         if !(1...5000).contains(self.dispatcher.batchSize) { problems.append("dispatcher.batch_size: 1…5000") }
         if self.dispatcher.lease.seconds < 1 { problems.append("dispatcher.lease: at least 1s") }
         if self.dispatcher.maxInFlight < 1 { problems.append("dispatcher.max_in_flight: at least 1") }
+        if self.retention.notifications.seconds < 1 { problems.append("retention.notifications: at least 1s") }
+        if self.retention.invalidTokens.seconds < 1 { problems.append("retention.invalid_tokens: at least 1s") }
+        if self.retention.every.seconds < 0.1 { problems.append("retention.every: at least 100ms") }
         for (name, proxy) in self.proxies.sorted(by: { $0.key < $1.key })
         where !(proxy.url.hasPrefix("http://") || proxy.url.hasPrefix("https://")) {
             problems.append("proxies.\(name).url: expected http:// or https://")

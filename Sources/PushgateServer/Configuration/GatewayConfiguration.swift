@@ -14,6 +14,8 @@ package struct GatewayConfiguration: Sendable, Decodable {
     /// Largest request body the API reads.
     package var maxRequestBytes: Int = 1_048_576
     package var dispatcher: Dispatcher = .init()
+    /// How long finished work is kept.
+    package var retention: Retention = .init()
     /// Named CONNECT proxies that a vendor block may send through.
     package var proxies: [String: ProxySettings] = [:]
     package var apps: [App] = []
@@ -21,7 +23,7 @@ package struct GatewayConfiguration: Sendable, Decodable {
     package init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, store, dispatcher, proxies, apps
+        case listen, store, dispatcher, retention, proxies, apps
         case idempotencyWindow = "idempotency_window"
         case maxRequestBytes = "max_request_bytes"
     }
@@ -40,6 +42,7 @@ package struct GatewayConfiguration: Sendable, Decodable {
         self.maxRequestBytes =
             try container.decodeIfPresent(Int.self, forKey: .maxRequestBytes) ?? defaults.maxRequestBytes
         self.dispatcher = try container.decodeIfPresent(Dispatcher.self, forKey: .dispatcher) ?? defaults.dispatcher
+        self.retention = try container.decodeIfPresent(Retention.self, forKey: .retention) ?? defaults.retention
         self.proxies = try container.decodeIfPresent([String: ProxySettings].self, forKey: .proxies) ?? [:]
         self.apps = try container.decodeIfPresent([App].self, forKey: .apps) ?? []
     }
@@ -73,6 +76,34 @@ package struct GatewayConfiguration: Sendable, Decodable {
             self.shutdownGrace =
                 try container.decodeIfPresent(ConfigDuration.self, forKey: .shutdownGrace)
                 ?? defaults.shutdownGrace
+        }
+    }
+
+    package struct Retention: Sendable, Decodable {
+        /// Notifications whose deliveries are all final, with their deliveries, are deleted
+        /// this long after the last one finished (their status then answers 404).
+        package var notifications = ConfigDuration(.seconds(86_400 * 7))
+        /// Invalid-token feed records are deleted this long after they were reported.
+        package var invalidTokens = ConfigDuration(.seconds(86_400 * 30))
+        /// How often the retention pass runs.
+        package var every = ConfigDuration(.seconds(60))
+
+        package init() {}
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case notifications, every
+            case invalidTokens = "invalid_tokens"
+        }
+
+        package init(from decoder: any Decoder) throws {
+            try StrictDecoding.rejectUnknownKeys(decoder, known: CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let defaults = Retention()
+            self.notifications =
+                try container.decodeIfPresent(ConfigDuration.self, forKey: .notifications) ?? defaults.notifications
+            self.invalidTokens =
+                try container.decodeIfPresent(ConfigDuration.self, forKey: .invalidTokens) ?? defaults.invalidTokens
+            self.every = try container.decodeIfPresent(ConfigDuration.self, forKey: .every) ?? defaults.every
         }
     }
 

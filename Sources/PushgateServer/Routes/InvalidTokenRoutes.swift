@@ -40,7 +40,7 @@ struct InvalidTokenRoutes: Sendable {
             records = try await self.api.store.invalidTokens(appID: app.id, after: after, limit: limit)
         } catch {
             context.logger.error("store read failed", metadata: ["push.app": "\(app.id)", "error": "\(error)"])
-            throw ProblemDocument.storeUnavailable()
+            throw ProblemDocument.storeUnavailable(error)
         }
         return Response(
             status: .ok,

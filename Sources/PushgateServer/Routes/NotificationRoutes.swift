@@ -58,7 +58,25 @@ struct NotificationRoutes: Sendable {
             )
         }
         defer { self.inFlight.end(app: app.id, key: key.value) }
-        let idempotency = Submission.Idempotency(key: key.value, requestHash: IdempotencyKey.fingerprint(body))
+        let idempotency = Submission.Idempotency(
+            key: key.value,
+            requestHash: IdempotencyKey.fingerprint(body),
+            validSince: self.api.clock.now() - self.api.limits.idempotencyWindow
+        )
+        // Replay first: a retry of an accepted request gets its 202 back even if the request
+        // would no longer validate (its expiration passed, the vendor was removed since).
+        let stored: IdempotencyRecord?
+        do {
+            stored = try await self.api.store.idempotencyRecord(
+                appID: app.id, key: idempotency.key, validSince: idempotency.validSince)
+        } catch {
+            logger.error("store could not look up the idempotency key", metadata: ["error": "\(error)"])
+            throw ProblemDocument.storeUnavailable(error)
+        }
+        if let stored {
+            guard stored.requestHash == idempotency.requestHash else { throw Self.keyReused() }
+            return Self.replayed(stored.response, logger: logger)
+        }
         return try await self.accept(body: body, app: app, idempotency: idempotency, logger: logger)
     }
 
@@ -95,7 +113,7 @@ struct NotificationRoutes: Sendable {
             result = try await self.api.store.accept(submission)
         } catch {
             logger.error("store refused the submission", metadata: ["error": "\(error)"])
-            throw ProblemDocument.storeUnavailable()
+            throw ProblemDocument.storeUnavailable(error)
         }
 
         switch result {
@@ -109,16 +127,25 @@ struct NotificationRoutes: Sendable {
             )
             return Self.accepted(body: submission.responseBody, location: statusURL, replayed: false)
         case .replay(let storedBody):
-            logger.debug("idempotent replay")
-            return Self.accepted(
-                body: storedBody, location: AcceptedDocument.statusURL(inStoredBody: storedBody), replayed: true)
+            return Self.replayed(storedBody, logger: logger)
         case .keyReuseMismatch:
-            throw ProblemDocument(
-                .idempotencyKeyReused,
-                detail:
-                    "this Idempotency-Key was already used with a different request body; use a new key for a new request"
-            )
+            throw Self.keyReused()
         }
+    }
+
+    /// The stored 202 of an earlier request with the same Idempotency-Key and body.
+    private static func replayed(_ storedBody: [UInt8], logger: Logger) -> Response {
+        logger.debug("idempotent replay")
+        return Self.accepted(
+            body: storedBody, location: AcceptedDocument.statusURL(inStoredBody: storedBody), replayed: true)
+    }
+
+    private static func keyReused() -> ProblemDocument {
+        ProblemDocument(
+            .idempotencyKeyReused,
+            detail:
+                "this Idempotency-Key was already used with a different request body; use a new key for a new request"
+        )
     }
 
     /// Mints one delivery id per target (in order) and asks each target's adapter whether it
@@ -204,7 +231,7 @@ struct NotificationRoutes: Sendable {
             stored = try await self.api.store.notification(id: id, appID: app.id)
         } catch {
             context.logger.error("store read failed", metadata: ["push.app": "\(app.id)", "error": "\(error)"])
-            throw ProblemDocument.storeUnavailable()
+            throw ProblemDocument.storeUnavailable(error)
         }
         return try Self.statusResponse(stored, id: id)
     }
@@ -217,7 +244,7 @@ struct NotificationRoutes: Sendable {
             stored = try await self.api.store.cancel(notificationID: id, appID: app.id, now: self.api.clock.now())
         } catch {
             context.logger.error("store cancel failed", metadata: ["push.app": "\(app.id)", "error": "\(error)"])
-            throw ProblemDocument.storeUnavailable()
+            throw ProblemDocument.storeUnavailable(error)
         }
         if stored != nil {
             context.logger.debug(

@@ -13,6 +13,8 @@ package struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
             case corruptData
             case conflict
             case invalidArgument
+            case overloaded
+            case diskFull
             case database
         }
 
@@ -32,7 +34,12 @@ package struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         package static let conflict = Code(.conflict)
         /// The caller passed something the store cannot apply (for example a `sending` update).
         package static let invalidArgument = Code(.invalidArgument)
-        /// Any other database failure (I/O, disk full, lock timeout).
+        /// The store has more work queued than it takes, or a call waited past its deadline in
+        /// the queue: nothing of the call was written; retry shortly.
+        package static let overloaded = Code(.overloaded)
+        /// The disk (or the database's size limit) is full: the transaction was rolled back.
+        package static let diskFull = Code(.diskFull)
+        /// Any other database failure (I/O, lock timeout).
         package static let database = Code(.database)
 
         package var description: String { self.base.rawValue }

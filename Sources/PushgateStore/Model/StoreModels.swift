@@ -31,10 +31,14 @@ package struct Submission: Sendable {
         package var key: String
         /// SHA-256 of the canonical request body, hex.
         package var requestHash: String
+        /// Start of the key's window: a record of this key stored before then has expired, and
+        /// this submission replaces it instead of being answered from it.
+        package var validSince: Date
 
-        package init(key: String, requestHash: String) {
+        package init(key: String, requestHash: String, validSince: Date) {
             self.key = key
             self.requestHash = requestHash
+            self.validSince = validSince
         }
     }
 
@@ -56,6 +60,22 @@ package struct Submission: Sendable {
         self.expiresAt = expiresAt
         self.idempotency = idempotency
         self.responseBody = responseBody
+    }
+}
+
+/// What is stored under an idempotency key: the request's hash and the exact response.
+package struct IdempotencyRecord: Sendable, Hashable {
+    package var requestHash: String
+    package var response: [UInt8]
+
+    package init(requestHash: String, response: [UInt8]) {
+        self.requestHash = requestHash
+        self.response = response
+    }
+
+    /// The answer to a repeat of the key with a request of `requestHash`.
+    package func answer(requestHash: String?) -> AcceptResult {
+        requestHash == self.requestHash ? .replay(responseBody: self.response) : .keyReuseMismatch
     }
 }
 

@@ -22,6 +22,8 @@ struct PreparedSubmission: Sendable {
     var notificationID: UUID
     var key: KeyID?
     var requestHash: String?
+    /// A record of `key` stored before this is expired (`Submission.Idempotency.validSince`).
+    var keyValidSince: Date?
     var responseBody: [UInt8]
     var deliveryCount: Int
     /// One row for `notificationColumns`.
@@ -30,6 +32,16 @@ struct PreparedSubmission: Sendable {
     var deliveryBinds: [SQLiteData]
     /// One row for `idempotencyColumns`, or empty without a key.
     var idempotencyBinds: [SQLiteData]
+
+    /// Roughly what it holds in memory while queued: its notification JSON and response, and
+    /// a fixed share per delivery row.
+    var estimatedBytes: Int {
+        let body = self.notificationBinds.reduce(0) { total, bind in
+            if case .text(let text) = bind { return total + text.utf8.count }
+            return total
+        }
+        return body + self.responseBody.count + self.deliveryCount * 256 + 512
+    }
 
     init(_ submission: Submission) throws {
         let body: Data
@@ -69,6 +81,7 @@ struct PreparedSubmission: Sendable {
         if let idempotency = submission.idempotency {
             self.key = KeyID(appID: submission.appID, key: idempotency.key)
             self.requestHash = idempotency.requestHash
+            self.keyValidSince = idempotency.validSince
             self.idempotencyBinds = [
                 appID, .text(idempotency.key), .text(idempotency.requestHash), .bytes(submission.responseBody),
                 notificationID, acceptedAt,
@@ -76,6 +89,7 @@ struct PreparedSubmission: Sendable {
         } else {
             self.key = nil
             self.requestHash = nil
+            self.keyValidSince = nil
             self.idempotencyBinds = []
         }
     }

@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import SQLiteNIO
 
 /// One group commit: a batch of submissions stored in a single transaction, each of them
@@ -20,6 +21,10 @@ enum SQLiteAcceptBatch {
     struct Pending: Sendable {
         var submission: PreparedSubmission
         var continuation: CheckedContinuation<AcceptResult, any Error>
+        /// Until when it may wait in the writer's queue.
+        var deadline: NIODeadline
+        /// Its share of the queue's memory bound.
+        var bytes: Int
     }
 
     struct Outcome {
@@ -27,16 +32,6 @@ enum SQLiteAcceptBatch {
         var accepted: Int
         /// Submissions to retry in the next batch (their key's leader failed).
         var deferred: [Pending]
-    }
-
-    /// What is stored under an idempotency key.
-    private struct StoredKey {
-        var requestHash: String
-        var response: [UInt8]
-
-        func answer(requestHash: String?) -> AcceptResult {
-            requestHash == self.requestHash ? .replay(responseBody: self.response) : .keyReuseMismatch
-        }
     }
 
     private typealias KeyID = PreparedSubmission.KeyID
@@ -67,7 +62,7 @@ enum SQLiteAcceptBatch {
         let submissions = leaders.map { batch[$0].submission }
 
         var results: [Result<AcceptResult, any Error>]
-        var storedKeys: [KeyID: StoredKey]
+        var storedKeys: [KeyID: IdempotencyRecord]
         do {
             try await connection.execute("BEGIN IMMEDIATE", context: "accept: begin group commit")
             do {
@@ -116,8 +111,8 @@ enum SQLiteAcceptBatch {
     private static func storeAll(
         _ submissions: [PreparedSubmission],
         on connection: SQLiteConnection
-    ) async throws -> ([Result<AcceptResult, any Error>], [KeyID: StoredKey]) {
-        var storedKeys = try await self.lookUp(submissions.compactMap(\.key), on: connection)
+    ) async throws -> ([Result<AcceptResult, any Error>], [KeyID: IdempotencyRecord]) {
+        var storedKeys = try await self.lookUp(submissions, on: connection)
         var results: [Result<AcceptResult, any Error>] = []
         results.reserveCapacity(submissions.count)
         var new: [PreparedSubmission] = []
@@ -132,7 +127,7 @@ enum SQLiteAcceptBatch {
         try await self.insert(new, on: connection)
         for submission in new {
             if let key = submission.key, let hash = submission.requestHash {
-                storedKeys[key] = StoredKey(requestHash: hash, response: submission.responseBody)
+                storedKeys[key] = IdempotencyRecord(requestHash: hash, response: submission.responseBody)
             }
         }
         return (results, storedKeys)
@@ -143,28 +138,33 @@ enum SQLiteAcceptBatch {
     private static func storeOneByOne(
         _ submissions: [PreparedSubmission],
         on connection: SQLiteConnection
-    ) async throws -> ([Result<AcceptResult, any Error>], [KeyID: StoredKey]) {
+    ) async throws -> ([Result<AcceptResult, any Error>], [KeyID: IdempotencyRecord]) {
         var results: [Result<AcceptResult, any Error>] = []
-        var storedKeys: [KeyID: StoredKey] = [:]
+        var storedKeys: [KeyID: IdempotencyRecord] = [:]
         for submission in submissions {
             try await connection.execute("SAVEPOINT submission", context: "accept: savepoint")
             do {
-                if let key = submission.key, let stored = try await self.lookUp([key], on: connection)[key] {
+                if let key = submission.key, let stored = try await self.lookUp([submission], on: connection)[key] {
                     results.append(.success(stored.answer(requestHash: submission.requestHash)))
                     storedKeys[key] = stored
                 } else {
                     try await self.insert([submission], on: connection)
                     results.append(.success(.accepted))
                     if let key = submission.key, let hash = submission.requestHash {
-                        storedKeys[key] = StoredKey(requestHash: hash, response: submission.responseBody)
+                        storedKeys[key] = IdempotencyRecord(requestHash: hash, response: submission.responseBody)
                     }
                 }
                 try await connection.execute("RELEASE submission", context: "accept: release savepoint")
             } catch {
                 // If SQLite already dropped the whole transaction (I/O error, disk full), the
-                // savepoint is gone and this throws: then the whole batch fails, as it must.
-                try await connection.execute("ROLLBACK TO submission", context: "accept: roll back one submission")
-                try await connection.execute("RELEASE submission", context: "accept: release savepoint")
+                // savepoint is gone: then the whole batch fails, as it must, with the error
+                // that caused it (not the savepoint's).
+                do {
+                    try await connection.execute("ROLLBACK TO submission", context: "accept: roll back one submission")
+                    try await connection.execute("RELEASE submission", context: "accept: release savepoint")
+                } catch _ {
+                    throw error
+                }
                 results.append(
                     .failure(
                         StoreError.wrapping(error, context: "accept: notification \(submission.notificationID)")
@@ -177,24 +177,34 @@ enum SQLiteAcceptBatch {
 
     // MARK: Statements
 
-    private static func lookUp(_ keys: [KeyID], on connection: SQLiteConnection) async throws -> [KeyID: StoredKey] {
-        var stored: [KeyID: StoredKey] = [:]
+    /// The live records of the submissions' keys; a record older than its submission's
+    /// window start is left out (the submission then replaces it).
+    private static func lookUp(
+        _ submissions: [PreparedSubmission], on connection: SQLiteConnection
+    ) async throws -> [KeyID: IdempotencyRecord] {
+        let keyed = submissions.compactMap { submission in
+            submission.key.map { (key: $0, validSince: submission.keyValidSince ?? .distantPast) }
+        }
+        var stored: [KeyID: IdempotencyRecord] = [:]
         var start = 0
-        while start < keys.count {
-            let chunk = keys[start..<min(keys.count, start + self.keysPerLookup)]
+        while start < keyed.count {
+            let chunk = keyed[start..<min(keyed.count, start + self.keysPerLookup)]
             start += chunk.count
             let sql =
-                "SELECT app_id, key, request_hash, response FROM idempotency_keys WHERE (app_id, key) IN (VALUES "
-                + repeatElement("(?, ?)", count: chunk.count).joined(separator: ", ") + ")"
+                "SELECT k.app_id, k.key, k.request_hash, k.response FROM (VALUES "
+                + repeatElement("(?, ?, ?)", count: chunk.count).joined(separator: ", ")
+                + ") AS v JOIN idempotency_keys AS k"
+                + " ON k.app_id = v.column1 AND k.key = v.column2 AND k.created_at >= v.column3"
             var binds: [SQLiteData] = []
-            binds.reserveCapacity(chunk.count * 2)
-            for key in chunk {
-                binds.append(.text(key.appID))
-                binds.append(.text(key.key))
+            binds.reserveCapacity(chunk.count * 3)
+            for entry in chunk {
+                binds.append(.text(entry.key.appID))
+                binds.append(.text(entry.key.key))
+                binds.append(.date(entry.validSince))
             }
             for row in try await connection.rows(sql, binds, context: "accept: look up idempotency keys") {
                 let key = KeyID(appID: try row.string("app_id"), key: try row.string("key"))
-                stored[key] = StoredKey(
+                stored[key] = IdempotencyRecord(
                     requestHash: try row.string("request_hash"), response: try row.bytes("response"))
             }
         }
@@ -218,8 +228,11 @@ enum SQLiteAcceptBatch {
             binds: submissions.flatMap(\.deliveryBinds),
             on: connection
         )
+        // OR REPLACE: a key found here was absent or expired (`lookUp`), so an expired record
+        // under it is replaced; a live one never reaches this insert.
         let keyed = submissions.filter { !$0.idempotencyBinds.isEmpty }
         try await self.insertRows(
+            verb: "INSERT OR REPLACE",
             into: "idempotency_keys " + PreparedSubmission.idempotencyColumns,
             placeholders: PreparedSubmission.idempotencyPlaceholders,
             rowCount: keyed.count,
@@ -230,6 +243,7 @@ enum SQLiteAcceptBatch {
 
     /// Multi-row INSERTs of `rowCount` rows whose binds are laid out one row after the other.
     static func insertRows(
+        verb: String = "INSERT",
         into table: String,
         placeholders: String,
         rowCount: Int,
@@ -242,7 +256,7 @@ enum SQLiteAcceptBatch {
         while start < rowCount {
             let rows = min(self.rowsPerStatement, rowCount - start)
             let sql =
-                "INSERT INTO \(table) VALUES " + repeatElement(placeholders, count: rows).joined(separator: ", ")
+                "\(verb) INTO \(table) VALUES " + repeatElement(placeholders, count: rows).joined(separator: ", ")
             try await connection.execute(
                 sql,
                 Array(binds[(start * columns)..<((start + rows) * columns)]),

@@ -23,6 +23,14 @@ extension SQLiteDeliveryStore {
         /// After a checkpoint resets the WAL, its file is truncated to at most this size.
         package var walSizeLimitBytes: Int = 64 * 1024 * 1024
 
+        /// Backpressure: submissions waiting for the writer, at most (by count and by their
+        /// estimated memory). Beyond that an accept fails at once with `overloaded` (the API
+        /// answers 503 with Retry-After) instead of growing memory while the disk falls behind.
+        package var maxQueuedSubmissions: Int = 8_192
+        package var maxQueuedBytes: Int = 64 * 1024 * 1024
+        /// Longest a submission waits for the writer before it is refused (never written).
+        package var queueTimeout: Duration = .seconds(5)
+
         package init() {}
 
         /// Reports every invalid value at once.
@@ -34,6 +42,9 @@ extension SQLiteDeliveryStore {
             if self.checkpointEvery < 1 { problems.append("checkpointEvery must be at least 1") }
             if self.readConnections < 1 { problems.append("readConnections must be at least 1") }
             if self.cacheSizeKiB < 0 { problems.append("cacheSizeKiB must not be negative") }
+            if self.maxQueuedSubmissions < 1 { problems.append("maxQueuedSubmissions must be at least 1") }
+            if self.maxQueuedBytes < 1 { problems.append("maxQueuedBytes must be at least 1") }
+            if self.queueTimeout <= .zero { problems.append("queueTimeout must be positive") }
             if self.walSizeLimitBytes < 0 { problems.append("walSizeLimitBytes must not be negative") }
             guard problems.isEmpty else {
                 throw PushgateError.invalidConfiguration("store: " + problems.joined(separator: "; "))

@@ -126,7 +126,10 @@ package final class SQLiteDeliveryStore: DeliveryStore {
                 settings: .init(
                     maxBatch: configuration.groupCommitMaxBatch,
                     maxDelay: configuration.groupCommitMaxDelay.timeAmount,
-                    checkpointEvery: configuration.checkpointEvery
+                    checkpointEvery: configuration.checkpointEvery,
+                    maxQueuedAccepts: configuration.maxQueuedSubmissions,
+                    maxQueuedBytes: configuration.maxQueuedBytes,
+                    queueTimeout: configuration.queueTimeout.timeAmount
                 ),
                 eventLoop: eventLoop,
                 logger: logger,
@@ -161,6 +164,12 @@ package final class SQLiteDeliveryStore: DeliveryStore {
             "PRAGMA busy_timeout = \(configuration.busyTimeout.storeMilliseconds)",
             context: "open: busy_timeout"
         )
+        // Incremental auto-vacuum lets retention give freed pages back to the file system
+        // (`reclaimSpace`). SQLite takes the setting only before the first table is created.
+        let tables = try await connection.rows("SELECT count(*) AS count FROM sqlite_schema", context: "open: schema")
+        if tables.first?.column("count")?.integer == 0 {
+            try await connection.execute("PRAGMA auto_vacuum = INCREMENTAL", context: "open: auto_vacuum")
+        }
         let mode = try await connection.rows("PRAGMA journal_mode = WAL", context: "open: journal_mode")
         guard let journal = mode.first?.column("journal_mode")?.string, journal.lowercased() == "wal" else {
             throw StoreError(

@@ -112,6 +112,11 @@ enum SQLiteSchema {
                 """,
                 "DROP INDEX deliveries_due",
             ]),
+        // Retention walks notifications from the oldest and stops at the cut-off
+        // (`purgeFinishedNotifications`), instead of scanning the whole table each time.
+        Migration(
+            version: 3,
+            statements: ["CREATE INDEX notifications_accepted ON notifications (accepted_at)"]),
     ]
 
     static var currentVersion: Int { migrations.last?.version ?? 0 }

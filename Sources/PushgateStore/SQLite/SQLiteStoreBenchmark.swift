@@ -45,19 +45,14 @@ package enum SQLiteStoreBenchmark {
         }
     }
 
-    private static func accept(
+    /// Accepts `submissions` notifications of `targets` devices from `concurrency` callers;
+    /// returns submissions per second.
+    package static func accept(
         into store: SQLiteDeliveryStore,
         submissions: Int,
         targets: Int,
         concurrency: Int
     ) async throws -> Double {
-        let notification = PushgateCore.Notification(
-            title: "Benchmark",
-            body: "A notification of typical size, with a little custom data.",
-            sound: .default,
-            data: ["order": "A-1234", "count": 3],
-            priority: .high
-        )
         let acceptedAt = store.clock.now()
         let clock = ContinuousClock()
         let start = clock.now
@@ -66,22 +61,7 @@ package enum SQLiteStoreBenchmark {
                 group.addTask {
                     var index = worker
                     while index < submissions {
-                        let notificationID = UUID()
-                        let submission = Submission(
-                            notificationID: notificationID,
-                            appID: "bench",
-                            notification: notification,
-                            targets: (0..<targets).map { target in
-                                Submission.Target(
-                                    deliveryID: UUID(),
-                                    device: DeviceTarget(vendor: .apns, token: Self.token(index * targets + target))
-                                )
-                            },
-                            acceptedAt: acceptedAt,
-                            expiresAt: acceptedAt.addingTimeInterval(3600),
-                            idempotency: .init(key: "bench-\(index)", requestHash: "hash-\(index)"),
-                            responseBody: Array(#"{"id":"\#(notificationID.lowercasedString)"}"#.utf8)
-                        )
+                        let submission = Self.submission(index, targets: targets, acceptedAt: acceptedAt)
                         guard try await store.accept(submission) == .accepted else {
                             throw StoreError.invalidArgument("benchmark: submission \(index) was not accepted")
                         }
@@ -94,7 +74,9 @@ package enum SQLiteStoreBenchmark {
         return Double(submissions) / self.seconds(clock.now - start)
     }
 
-    private static func leaseAndRecord(from store: SQLiteDeliveryStore) async throws -> Double {
+    /// Leases every due delivery and records it delivered, from two loops; returns deliveries
+    /// per second.
+    package static func leaseAndRecord(from store: SQLiteDeliveryStore) async throws -> Double {
         let clock = ContinuousClock()
         let start = clock.now
         let total = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -126,6 +108,38 @@ package enum SQLiteStoreBenchmark {
             return try await group.reduce(0, +)
         }
         return Double(total) / self.seconds(clock.now - start)
+    }
+
+    static let notification = PushgateCore.Notification(
+        title: "Benchmark",
+        body: "A notification of typical size, with a little custom data.",
+        sound: .default,
+        data: ["order": "A-1234", "count": 3],
+        priority: .high
+    )
+
+    /// The `index`-th benchmark submission: `targets` APNs devices, an idempotency key (as the
+    /// API stores them) named by `keyPrefix`.
+    package static func submission(
+        _ index: Int, targets: Int, acceptedAt: Date, keyPrefix: String = "bench"
+    ) -> Submission {
+        let notificationID = UUID()
+        return Submission(
+            notificationID: notificationID,
+            appID: "bench",
+            notification: Self.notification,
+            targets: (0..<targets).map { target in
+                Submission.Target(
+                    deliveryID: UUID(), device: DeviceTarget(vendor: .apns, token: Self.token(index * targets + target))
+                )
+            },
+            acceptedAt: acceptedAt,
+            expiresAt: acceptedAt.addingTimeInterval(3600),
+            idempotency: .init(
+                key: "\(keyPrefix)-\(index)", requestHash: "hash-\(index)",
+                validSince: acceptedAt.addingTimeInterval(-86_400)),
+            responseBody: Array(#"{"id":"\#(notificationID.lowercasedString)"}"#.utf8)
+        )
     }
 
     private static func token(_ index: Int) -> String {

@@ -15,6 +15,13 @@ final class SQLiteWriter: Sendable {
         var maxBatch: Int
         var maxDelay: TimeAmount
         var checkpointEvery: Int
+        /// Bounds of the accept queue: beyond either, an accept is refused at once
+        /// (`StoreError.overloaded`) instead of growing memory while the disk falls behind.
+        var maxQueuedAccepts: Int
+        var maxQueuedBytes: Int
+        /// Longest an accept waits in the queue; past it, it is answered `overloaded` and never
+        /// written. Once taken into a transaction, it waits for that transaction's end.
+        var queueTimeout: TimeAmount
     }
 
     /// A write other than an accept. It runs on the writer connection and answers its caller
@@ -22,7 +29,9 @@ final class SQLiteWriter: Sendable {
     typealias Operation = @Sendable (SQLiteConnection) async -> Void
 
     private struct State {
-        var accepts: [SQLiteAcceptBatch.Pending] = []
+        var accepts = CircularBuffer<SQLiteAcceptBatch.Pending>()
+        /// Estimated memory held by `accepts`.
+        var queuedBytes = 0
         var operations: [Operation] = []
         /// The loop, parked because both queues were empty.
         var idleWaiter: CheckedContinuation<Void, Never>?
@@ -94,9 +103,23 @@ final class SQLiteWriter: Sendable {
     /// is only given after the transaction holding it committed.
     func accept(_ submission: PreparedSubmission) async throws -> AcceptResult {
         try await withCheckedThrowingContinuation { continuation in
-            let wake: [CheckedContinuation<Void, Never>]? = self.state.withLockedValue { state in
-                guard !state.closing else { return nil }
-                state.accepts.append(.init(submission: submission, continuation: continuation))
+            let size = submission.estimatedBytes
+            let wake: Result<[CheckedContinuation<Void, Never>], StoreError> = self.state.withLockedValue { state in
+                guard !state.closing else { return .failure(.closed("accept")) }
+                guard state.accepts.count < self.settings.maxQueuedAccepts,
+                    state.queuedBytes + size <= self.settings.maxQueuedBytes || state.accepts.isEmpty
+                else {
+                    return .failure(
+                        StoreError(
+                            code: .overloaded,
+                            message: "accept: \(state.accepts.count) submissions (\(state.queuedBytes) bytes) are "
+                                + "already waiting for the disk"))
+                }
+                state.accepts.append(
+                    .init(
+                        submission: submission, continuation: continuation,
+                        deadline: .now() + self.settings.queueTimeout, bytes: size))
+                state.queuedBytes += size
                 var wake: [CheckedContinuation<Void, Never>] = []
                 if let idle = state.idleWaiter {
                     state.idleWaiter = nil
@@ -106,13 +129,14 @@ final class SQLiteWriter: Sendable {
                     state.batchWaiter = nil
                     wake.append(batch.continuation)
                 }
-                return wake
+                return .success(wake)
             }
-            guard let wake else {
-                continuation.resume(throwing: StoreError.closed("accept"))
-                return
+            switch wake {
+            case .success(let waiters):
+                for waiter in waiters { waiter.resume() }
+            case .failure(let refusal):
+                continuation.resume(throwing: refusal)
             }
-            for waiter in wake { waiter.resume() }
         }
     }
 
@@ -166,6 +190,12 @@ final class SQLiteWriter: Sendable {
         // Adaptive group commit: when the last batch held several submissions, callers are
         // concurrent and more are probably on their way, so wait (at most `maxDelay`) until as
         // many are queued again. A lone caller (last batch of one) is committed at once.
+        let sweep = self.eventLoop.scheduleRepeatedTask(
+            initialDelay: self.sweepInterval, delay: self.sweepInterval
+        ) { _ in
+            self.failOverdueAccepts()
+        }
+        defer { sweep.cancel() }
         var lastBatchSize = 1
         // When both queues hold work, alternate so that neither ingest nor dispatch starves.
         var operationsFirst = false
@@ -257,18 +287,59 @@ final class SQLiteWriter: Sendable {
     }
 
     private func takeAccepts() -> [SQLiteAcceptBatch.Pending] {
-        self.state.withLockedValue { state in
+        let (batch, overdue) = self.state.withLockedValue { state in
+            let overdue = Self.removeOverdue(from: &state)
             let count = min(state.accepts.count, self.settings.maxBatch)
             let batch = Array(state.accepts.prefix(count))
             state.accepts.removeFirst(count)
-            return batch
+            state.queuedBytes -= batch.reduce(0) { $0 + $1.bytes }
+            return (batch, overdue)
         }
+        Self.refuse(overdue, after: self.settings.queueTimeout)
+        return batch
     }
 
     /// Puts submissions back at the head of the queue for the next batch (a repeated
     /// idempotency key whose first submission failed: the repeat is then tried on its own).
     private func requeue(_ pending: [SQLiteAcceptBatch.Pending]) {
-        self.state.withLockedValue { $0.accepts.insert(contentsOf: pending, at: 0) }
+        self.state.withLockedValue { state in
+            state.accepts.insert(contentsOf: pending, at: state.accepts.startIndex)
+            state.queuedBytes += pending.reduce(0) { $0 + $1.bytes }
+        }
+    }
+
+    // MARK: Deadlines
+
+    /// How often queued accepts are checked against their deadline: a tenth of the timeout,
+    /// between 10 ms and 1 s.
+    private var sweepInterval: TimeAmount {
+        min(max(.nanoseconds(self.settings.queueTimeout.nanoseconds / 10), .milliseconds(10)), .seconds(1))
+    }
+
+    /// Answers the accepts that waited past their deadline while the writer was busy (a slow
+    /// or stalled disk): they were never written, so the caller may safely retry.
+    private func failOverdueAccepts() {
+        let overdue = self.state.withLockedValue { Self.removeOverdue(from: &$0) }
+        Self.refuse(overdue, after: self.settings.queueTimeout)
+    }
+
+    /// The queue is in arrival order (requeued ones are older still), so overdue ones lead it.
+    private static func removeOverdue(from state: inout State) -> [SQLiteAcceptBatch.Pending] {
+        let now = NIODeadline.now()
+        var overdue: [SQLiteAcceptBatch.Pending] = []
+        while let first = state.accepts.first, first.deadline <= now {
+            overdue.append(state.accepts.removeFirst())
+            state.queuedBytes -= first.bytes
+        }
+        return overdue
+    }
+
+    private static func refuse(_ overdue: [SQLiteAcceptBatch.Pending], after timeout: TimeAmount) {
+        guard !overdue.isEmpty else { return }
+        let error = StoreError(
+            code: .overloaded,
+            message: "accept: waited \(timeout.nanoseconds / 1_000_000) ms for the disk; nothing was written")
+        for pending in overdue { pending.continuation.resume(throwing: error) }
     }
 
     /// Moves WAL frames into the database file. Runs between jobs so that no caller waits for

@@ -2,7 +2,7 @@ import SQLiteNIO
 
 extension StoreError {
     /// Gives a failure from SQLite its context. Store errors and cancellation pass through
-    /// unchanged; unique-key violations become `.conflict`, everything else `.database`.
+    /// unchanged; unique-key violations become `.conflict`, a full disk `.diskFull`, everything else `.database`.
     static func wrapping(_ error: any Error, context: @autoclosure () -> String) -> any Error {
         switch error {
         case is StoreError, is CancellationError:
@@ -11,6 +11,8 @@ extension StoreError {
             switch sqlite.reason {
             case .constraintUniqueFailed, .constraintPrimaryKeyFailed, .constraintUniqueRowIDFailed:
                 return StoreError(code: .conflict, message: "\(context()): \(sqlite.message)")
+            case .full:
+                return StoreError(code: .diskFull, message: "\(context()): \(sqlite.message)")
             default:
                 return StoreError(code: .database, message: "\(context()): \(sqlite)")
             }

@@ -11,7 +11,10 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure delivery throughput, latency and CPU; prints one JSON line last.",
-        subcommands: [BenchAPNSCommand.self, BenchHuaweiCommand.self, BenchXiaomiCommand.self, BenchVivoCommand.self]
+        subcommands: [
+            BenchAPNSCommand.self, BenchHuaweiCommand.self, BenchXiaomiCommand.self, BenchVivoCommand.self,
+            BenchRetentionCommand.self,
+        ]
     )
 }
 

@@ -31,12 +31,17 @@ struct APIHarness: Sendable {
     /// Builds the harness, runs `body`, and tears everything down whatever happened.
     static func with<Result: Sendable>(
         limits: APILimits = .init(),
+        clock: WallClock = .system,
+        storeConfiguration: SQLiteDeliveryStore.Configuration = .init(),
+        storePath: String? = nil,
         readiness: (@Sendable (SQLiteDeliveryStore) async -> [String])? = nil,
         _ body: (APIHarness) async throws -> Result
     ) async throws -> Result {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let store = try await SQLiteDeliveryStore.open(path: directory.path("queue.sqlite"), logger: Self.quietLogger)
+        let store = try await SQLiteDeliveryStore.open(
+            path: storePath ?? directory.path("queue.sqlite"), configuration: storeConfiguration,
+            logger: Self.quietLogger)
         let apns: APNSSimulatorFixture
         do {
             apns = try await APNSSimulatorFixture.start()
@@ -64,6 +69,7 @@ struct APIHarness: Sendable {
             metrics: metrics,
             limits: limits,
             readiness: { await readiness?(store) ?? [] },
+            clock: clock,
             knownVendors: Set(TestVendors.standard.vendors),
             logger: Self.quietLogger
         )
@@ -87,6 +93,22 @@ struct APIHarness: Sendable {
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             logger: Self.quietLogger
         )
+    }
+
+    /// An application on the same store whose apps have no vendor adapter any more (as after
+    /// a configuration change removed them).
+    func applicationWithoutAdapters() -> some ApplicationProtocol {
+        let api = APIContext(
+            store: self.api.store,
+            router: ProviderRouter(adapters: ["app-a": [:], "app-b": [:]]),
+            apps: self.api.apps,
+            metrics: self.metrics,
+            limits: self.api.limits,
+            clock: self.api.clock,
+            knownVendors: self.api.knownVendors,
+            logger: Self.quietLogger
+        )
+        return Application(router: GatewayAPI.makeRouter(context: api), logger: Self.quietLogger)
     }
 
     /// Deliveries `queued` or `sending`: what the API has stored so far.

@@ -49,6 +49,7 @@ enum StoreFixtures {
     static func submission(
         notificationID: UUID = UUID(),
         app: String = "app-1",
+        notification: PushgateCore.Notification = StoreFixtures.notification,
         targets: [Submission.Target]? = nil,
         targetCount: Int = 1,
         acceptedAt: Date = t0,
@@ -62,7 +63,9 @@ enum StoreFixtures {
             targets: targets ?? Self.targets(targetCount),
             acceptedAt: acceptedAt,
             expiresAt: acceptedAt.addingTimeInterval(3600),
-            idempotency: key.map { Submission.Idempotency(key: $0, requestHash: hash) },
+            idempotency: key.map {
+                Submission.Idempotency(key: $0, requestHash: hash, validSince: acceptedAt.addingTimeInterval(-86_400))
+            },
             responseBody: response(for: notificationID)
         )
     }
