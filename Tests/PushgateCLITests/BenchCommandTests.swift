@@ -1,4 +1,5 @@
 import Foundation
+import PushgateTestSupport
 import Testing
 
 @Suite struct BenchCommandTests {
@@ -19,6 +20,29 @@ import Testing
         #expect(counters.accepted == 500)
         #expect(counters.duplicateAPNSIDs == 0, "each notification has its own apns-id")
         try await fixture.stop()
+    }
+
+    @Test func benchRetentionMeasuresBothPhasesAndPurgesTheFill() async throws {
+        try await TemporaryDirectory.with { directory in
+            let path = directory.path("retention.sqlite")
+            let result = try await CLIRunner.run(
+                ["bench", "retention", "--path", path, "--fill", "300", "--rate", "100", "--seconds", "2"])
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            let lastLine = try #require(result.stdout.split(separator: "\n").last)
+            let summary = try #require(try JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any])
+            #expect(summary["filled"] as? Int == 300)
+            let without = try #require(summary["without_retention"] as? [String: Any])
+            let with = try #require(summary["with_retention"] as? [String: Any])
+            #expect(without["accepted"] as? Int == 200)
+            #expect(without["purged"] as? Int == 0)
+            #expect(with["accepted"] as? Int == 200)
+            #expect((with["purged"] as? Int ?? 0) >= 300, "the fill and the first phase are finished and old")
+            #expect((with["file_mib"] as? [Double])?.isEmpty == false)
+
+            let again = try await CLIRunner.run(["bench", "retention", "--path", path])
+            #expect(again.status != 0)
+            #expect(again.stderr.contains("exists"))
+        }
     }
 
     @Test func benchReportsFailuresAndExitsNonZero() async throws {
