@@ -1,6 +1,8 @@
 /// Logging metadata keys of the store, defined once (CONVENTIONS: dotted, lower-case).
 enum StoreLogKey {
     static let path = "store.path"
+    /// The PostgreSQL URL, without its password.
+    static let database = "store.database"
     /// The gateway-wide key for a delivery id.
     static let deliveryID = "push.delivery_id"
     static let schemaVersion = "store.schema_version"

@@ -113,15 +113,6 @@ extension SQLiteDeliveryStore {
         }
     }
 
-    /// How many deliveries each lane may take in one round of a lease: `remaining` spread
-    /// evenly over `lanes` lanes, the odd ones to the first lanes (the ones due longest).
-    static func shares(of remaining: Int, over lanes: Int) -> [Int] {
-        guard lanes > 0 else { return [] }
-        let share = remaining / lanes
-        let extra = remaining % lanes
-        return (0..<lanes).map { share + ($0 < extra ? 1 : 0) }
-    }
-
     /// ` AND (app_id, vendor, environment) NOT IN (VALUES (?n, ?n+1, ?n+2), …)` for `lanes`,
     /// with its binds; empty when there are none.
     static func laneExclusion(_ lanes: Set<Lane>, firstParameter: Int) -> (sql: String, binds: [SQLiteData]) {
@@ -178,7 +169,7 @@ extension SQLiteDeliveryStore {
                 var remaining = limit - rows.count
                 while remaining > 0 && !open.isEmpty {
                     var stillOpen: [StoredLane] = []
-                    for (lane, share) in zip(open, Self.shares(of: remaining, over: open.count)) {
+                    for (lane, share) in zip(open, LaneShares.split(remaining, over: open.count)) {
                         guard share > 0 else {
                             stillOpen.append(lane)
                             continue
