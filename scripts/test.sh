@@ -19,6 +19,16 @@ fi
 
 # Style first (swift format ships with the toolchain; .swift-format is the project's settings).
 swift format lint --strict --recursive Sources Tests Package.swift
+# The PostgreSQL store's suites need a server: a throwaway cluster of their own (installs Debian's
+# postgresql if missing), stopped whatever happens. They fail, not skip, without it.
+tmp=$(mktemp -d)
+cleanup() {
+  rm -rf "$tmp"
+  if [ -n "${PUSHGATE_TEST_POSTGRES_DIR:-}" ]; then scripts/postgres-test-cluster.sh stop "$PUSHGATE_TEST_POSTGRES_DIR"; fi
+}
+trap cleanup EXIT
+eval "$(scripts/postgres-test-cluster.sh start)"
+export PUSHGATE_TEST_POSTGRES_URL PUSHGATE_TEST_POSTGRES_DIR
 # One build of everything (the CLI tests run the pushgate executable), then the suites.
 swift build --build-tests
 # One test target at a time (each runs its suites in parallel): all of them at once overload two
@@ -39,8 +49,6 @@ scripts/openapi-conformance.sh .build/debug/pushgate
 swift build -c release --product pushgate --scratch-path .build-release
 scripts/interop-goaway.sh .build-release/release/pushgate
 # The test-credential script must keep working for the README's walkthrough.
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 certs-example/make-certs.sh "$tmp/certs" >/dev/null
 test -s "$tmp/certs/AuthKey_TESTKEY123.p8"
 echo "test.sh: all tests passed"
