@@ -102,10 +102,15 @@ package final class PostgresDeliveryStore: DeliveryStore {
         )
         // The pool's own loop: it lives exactly as long as the store (`close()` cancels it).
         let clientTask = Task { await client.run() }
+        let calls = PostgresCalls(client: client, timeout: configuration.callTimeout, eventLoop: eventLoop)
         let applied: Int
         do {
+            // A server that is not there fails the start within the call deadline; only the
+            // migration, which may wait for another instance's, gets the statement timeout.
+            _ = try await calls.withConnection("open: connect") { connection in
+                try await connection.rows("SELECT 1", logger: logger)
+            }
             let now = clock.now()
-            // Opening may wait for another instance's migration, so it gets the statement timeout.
             applied = try await PostgresCallDeadline.run(
                 "open: migrate", timeout: configuration.statementTimeout, on: eventLoop
             ) {
@@ -123,7 +128,6 @@ package final class PostgresDeliveryStore: DeliveryStore {
             throw error
         }
 
-        let calls = PostgresCalls(client: client, timeout: configuration.callTimeout, eventLoop: eventLoop)
         let signals = WorkSignalBroadcaster()
         let notifier = PostgresWorkNotifier(
             signals: signals, client: client, listenConfiguration: listenConfiguration,
