@@ -10,7 +10,7 @@ struct Pushgate: AsyncParsableCommand {
         abstract: "A self-hosted push provider gateway.",
         subcommands: [
             ServeCommand.self, CheckConfigCommand.self, HashKeyCommand.self, SendCommand.self, BenchCommand.self,
-            SimulateCommand.self, TokenCommand.self, ProxyCommand.self,
+            SimulateCommand.self, TokenCommand.self, ProxyCommand.self, MigrateCommand.self,
         ]
     )
 }

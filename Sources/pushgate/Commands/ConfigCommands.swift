@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PushgateServer
+import PushgateStore
 
 struct CheckConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +15,8 @@ struct CheckConfigCommand: AsyncParsableCommand {
         do {
             let configuration = try ConfigurationLoader.load(path: self.file, registry: StandardVendors.registry)
             print(
-                "ok: \(configuration.apps.count) app(s), listening on \(configuration.listen), store \(configuration.store)"
+                "ok: \(configuration.apps.count) app(s), listening on \(configuration.listen), "
+                    + "store \(DeliveryStoreFactory.displayName(url: configuration.store))"
             )
         } catch let problems as ConfigurationLoader.Problems {
             for problem in problems.problems { print("\(self.file): \(problem)") }
