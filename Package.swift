@@ -343,6 +343,7 @@ let package = Package(
             name: "PushgateServerTests",
             dependencies: [
                 "PushgateTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 "PushgateServer",
                 "PushgateStore",
                 "PushgateCore",
