@@ -229,6 +229,8 @@ let package = Package(
             name: "PushgateTestSupport",
             dependencies: [
                 "PushgateCore",
+                "PushgateStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -343,7 +345,6 @@ let package = Package(
             name: "PushgateServerTests",
             dependencies: [
                 "PushgateTestSupport",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
                 "PushgateServer",
                 "PushgateStore",
                 "PushgateCore",

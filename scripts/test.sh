@@ -33,14 +33,16 @@ export PUSHGATE_TEST_POSTGRES_URL PUSHGATE_TEST_POSTGRES_DIR
 swift build --build-tests
 # One test target at a time (each runs its suites in parallel): all of them at once overload two
 # cores and starve the time-limited tests. The suites that load both cores for a long time
-# (50,000- and 20,000-delivery backlogs, four vendors × 1,000 devices) run last, alone.
-heavy='DispatcherFairnessTests|FourVendorsEndToEndTests'
+# (50,000- and 20,000-delivery backlogs, four vendors × 1,000 devices, three gateway processes on
+# one PostgreSQL) run last, alone.
+heavy='DispatcherFairnessTests|FourVendorsEndToEndTests|SeveralGatewaysTests'
 for target in PushgateCoreTests PushgateStoreTests PushgateAPNSTests PushgateProxyTests PushgateSimulatorTests \
   'PushgateHuaweiTests|PushgateXiaomiTests|PushgateVivoTests' PushgateServerTests PushgateCLITests; do
   echo "test.sh: swift test --filter $target" >&2
   swift test --skip-build --filter "^($target)\." --skip "$heavy"
 done
-swift test --skip-build --filter "$heavy"
+swift test --skip-build --filter 'DispatcherFairnessTests|FourVendorsEndToEndTests'
+swift test --skip-build --filter SeveralGatewaysTests
 # The server against its own OpenAPI document (Schemathesis from PyPI, all checks, fixed seed).
 scripts/openapi-conformance.sh .build/debug/pushgate
 # The APNs adapter against golang.org/x/net/http2's graceful GOAWAY, with exact accounting. At

@@ -9,7 +9,7 @@ import Testing
     import FoundationNetworking
 #endif
 
-/// `pushgate serve` as a child process on a real SQLite file, sending to a simulator that runs
+/// `pushgate serve` as a child process on a real SQLite file (or a given store), sending to a simulator that runs
 /// in the test (so the test reads its counters), as an operator would run it.
 final class GatewayProcess: @unchecked Sendable {
     // @unchecked: `process` is replaced only by start/stop, which the test calls in sequence.
@@ -19,10 +19,11 @@ final class GatewayProcess: @unchecked Sendable {
     let port: Int
     private var process: Process?
 
-    /// Writes the configuration; `extraAppYAML` adds keys to the app (indented 4 spaces).
+    /// Writes the configuration; `extraAppYAML` adds keys to the app (indented 4 spaces); `store`
+    /// replaces the SQLite file in the process's folder.
     init(
         simulator: APNSSimulator, caPEM: String, keyPEM: String, keyID: String, teamID: String,
-        extraAppYAML: String = ""
+        extraAppYAML: String = "", store: String? = nil
     ) async throws {
         self.directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "pushgate-gw-\(UUID().uuidString)")
@@ -35,7 +36,7 @@ final class GatewayProcess: @unchecked Sendable {
         let hash = "sha256:" + SHA256.hash(data: Array(self.apiKey.utf8)).map { String(format: "%02x", $0) }.joined()
         let yaml = """
             listen: 127.0.0.1:\(self.port)
-            store: sqlite:\(self.directory.appendingPathComponent("pushgate.db").path)
+            store: \(store ?? "sqlite:" + self.directory.appendingPathComponent("pushgate.db").path)
             dispatcher:
               lease: 5s
             apps:

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import PostgresNIO
 import PushgateCore
 import PushgateStore
 import PushgateTestSupport
@@ -17,7 +16,7 @@ struct PostgresDispatchTests {
     private static let app = "pg-app"
 
     @Test func threeDispatchersDeliverEveryDeliveryExactlyOnce() async throws {
-        try await ServerPostgresDatabase.with { url in
+        try await PostgresTestCluster.withDatabase { url in
             var logger = Logger(label: "test.postgres-dispatch")
             logger.logLevel = .critical
             var storeConfiguration = PostgresDeliveryStore.Configuration()
@@ -93,7 +92,7 @@ struct PostgresDispatchTests {
     /// instances take them over when they expire, send them again with the same identity, and
     /// count the lost attempt as ambiguous. Nothing is lost; nothing else is sent twice.
     @Test func leasesOfAKilledInstanceAreTakenOverByTheOthers() async throws {
-        try await ServerPostgresDatabase.with { url in
+        try await PostgresTestCluster.withDatabase { url in
             var logger = Logger(label: "test.postgres-dispatch")
             logger.logLevel = .critical
             var storeConfiguration = PostgresDeliveryStore.Configuration()
@@ -190,47 +189,5 @@ struct PostgresDispatchTests {
             idempotency: nil,
             responseBody: []
         )
-    }
-}
-
-/// A fresh database per test on the cluster `PUSHGATE_TEST_POSTGRES_URL` names (scripts/test.sh
-/// starts one), dropped afterwards.
-enum ServerPostgresDatabase {
-    static func with(_ body: (PostgresStoreURL) async throws -> Void) async throws {
-        guard let text = ProcessInfo.processInfo.environment["PUSHGATE_TEST_POSTGRES_URL"], !text.isEmpty else {
-            throw TestFailure(
-                description: "PUSHGATE_TEST_POSTGRES_URL is not set: run scripts/test.sh, or eval "
-                    + "\"$(scripts/postgres-test-cluster.sh start)\" before swift test")
-        }
-        let admin = try PostgresStoreURL.parse(text)
-        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await Self.execute("CREATE DATABASE \(name)", on: admin)
-        var url = admin
-        url.database = name
-        url.poolSize = 4
-        do {
-            try await body(url)
-        } catch {
-            try? await Self.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: admin)
-            throw error
-        }
-        try? await Self.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: admin)
-    }
-
-    private static func execute(_ sql: String, on url: PostgresStoreURL) async throws {
-        var logger = Logger(label: "test.postgres-admin")
-        logger.logLevel = .critical
-        let connection = try await PostgresConnection.connect(
-            configuration: PostgresConnection.Configuration(
-                host: url.host, port: url.port, username: url.user, password: try url.resolvePassword(),
-                database: url.database, tls: .disable),
-            id: 1, logger: logger)
-        do {
-            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
-            try await connection.close()
-        } catch {
-            try? await connection.close()
-            throw error
-        }
     }
 }

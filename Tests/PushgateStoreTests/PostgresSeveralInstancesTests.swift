@@ -157,26 +157,35 @@ struct PostgresSeveralInstancesTests {
     }
 
     @Test func anAcceptOnOneInstanceWakesTheOther() async throws {
-        try await self.withInstances(2) { stores, _ in
-            let listener = stores[1]
-            try await Self.waitUntil("instance B listens") { listener.notifier.isListening }
-            // The listener signals once when it starts listening; let that pass first.
-            try await Task.sleep(for: .milliseconds(200))
-            let signals = listener.workSignals
-            let woken = Task {
-                for await _ in signals { return true }
-                return false
+        try await PostgresTestDatabase.with { url in
+            // B polls only every minute, so within the few seconds below only A's NOTIFY can wake it.
+            var slowPoll = PostgresTestDatabase.configuration
+            slowPoll.pollInterval = .seconds(60)
+            let writer = try await self.open(url)
+            let listener = try await self.open(url, configuration: slowPoll)
+            do {
+                try await Self.waitUntil("instance B listens") { listener.notifier.isListening }
+                // The listener signals once when it starts listening; let that pass first.
+                try await Task.sleep(for: .milliseconds(200))
+                let signals = listener.workSignals
+                let woken = Task {
+                    for await _ in signals { return true }
+                    return false
+                }
+                #expect(try await writer.accept(StoreFixtures.submission()) == .accepted)
+                let timeout = Task {
+                    try await Task.sleep(for: .seconds(10))
+                    woken.cancel()
+                }
+                #expect(await woken.value, "B heard A's NOTIFY")
+                timeout.cancel()
+            } catch {
+                try? await writer.close()
+                try? await listener.close()
+                throw error
             }
-            let started = ContinuousClock.now
-            #expect(try await stores[0].accept(StoreFixtures.submission()) == .accepted)
-            let timeout = Task {
-                try await Task.sleep(for: .seconds(5))
-                woken.cancel()
-            }
-            #expect(await woken.value, "B heard A's NOTIFY")
-            timeout.cancel()
-            // B does not poll while it listens (1 s): the NOTIFY woke it.
-            #expect(ContinuousClock.now - started < .milliseconds(900))
+            try await writer.close()
+            try await listener.close()
         }
     }
 
@@ -249,7 +258,8 @@ struct PostgresSeveralInstancesTests {
                                 limit: 10, owner: "d", now: self.t0, leaseDuration: .seconds(30))
                         }
                     }
-                    #expect(ContinuousClock.now - started < .seconds(5), "\(call) gave up within its deadline")
+                    // 2 s deadline; the margin is for a loaded machine, far below the 60 s statement timeout.
+                    #expect(ContinuousClock.now - started < .seconds(10), "\(call) gave up by its deadline")
                 }
 
                 try await PostgresTestDatabase.execute(
@@ -275,11 +285,13 @@ struct PostgresSeveralInstancesTests {
         var configuration = PostgresDeliveryStore.Configuration()
         configuration.callTimeout = .seconds(2)
         configuration.connectTimeout = .seconds(1)
+        // Far longer than the call deadline, so the bound below tells the two apart.
+        configuration.statementTimeout = .seconds(60)
         let started = ContinuousClock.now
         await #expect(throws: StoreError.self) {
             try await PostgresDeliveryStore.open(url: url, configuration: configuration, logger: StoreFixtures.logger)
         }
-        #expect(ContinuousClock.now - started < .seconds(4), "the start fails within the call deadline")
+        #expect(ContinuousClock.now - started < .seconds(10), "the start fails by the call deadline, not the 60 s one")
     }
 
     private static func waitUntil(

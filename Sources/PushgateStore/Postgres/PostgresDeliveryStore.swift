@@ -123,8 +123,9 @@ package final class PostgresDeliveryStore: DeliveryStore {
                 }
             }
         } catch {
+            // Not awaited: the pool may still be inside a connection attempt or its backoff, and
+            // the caller should hear of the failure now. Cancelled, it ends on its own shortly.
             clientTask.cancel()
-            await clientTask.value
             throw error
         }
 
