@@ -98,6 +98,7 @@ final class GatewayProcess: @unchecked Sendable {
     struct Response {
         var status: Int
         var body: Data
+        var headers: [String: String] = [:]
         var json: [String: Any]? { try? JSONSerialization.jsonObject(with: self.body) as? [String: Any] }
     }
 
@@ -114,7 +115,11 @@ final class GatewayProcess: @unchecked Sendable {
         }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await URLSession.shared.data(for: request)
-        return Response(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
+        var headers: [String: String] = [:]
+        for (name, value) in (response as? HTTPURLResponse)?.allHeaderFields ?? [:] {
+            headers["\(name)".lowercased()] = "\(value)"
+        }
+        return Response(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data, headers: headers)
     }
 
     static func freePort() async throws -> Int {
