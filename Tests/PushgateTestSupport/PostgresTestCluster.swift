@@ -37,10 +37,10 @@ package enum PostgresTestCluster {
         url.poolSize = 4
         do {
             let result = try await body(url)
-            try? await Self.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: admin)
+            _ = try? await Self.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: admin)
             return result
         } catch {
-            try? await Self.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: admin)
+            _ = try? await Self.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: admin)
             throw error
         }
     }
