@@ -3,7 +3,7 @@ import PushgateCore
 import ServiceLifecycle
 
 /// The durable queue behind the gateway (ARCHITECTURE rules 1, 2 and 10). Backend-neutral:
-/// the embedded SQLite backend and, later, PostgreSQL implement it, and one contract test
+/// the embedded SQLite backend and PostgreSQL (several instances) implement it, and one contract test
 /// suite runs against each.
 ///
 /// Every method is atomic: it commits entirely or not at all.

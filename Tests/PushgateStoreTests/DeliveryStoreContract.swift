@@ -5,7 +5,7 @@ import Testing
 
 /// The behaviour every `DeliveryStore` backend must have, written against the protocol only.
 /// A backend's suite runs every `Case` with a factory that returns a fresh, empty store
-/// (`SQLiteDeliveryStoreContractTests` here; the PostgreSQL backend will add its own).
+/// (`SQLiteDeliveryStoreContractTests` and `PostgresDeliveryStoreContractTests`).
 struct DeliveryStoreContract: Sendable {
     enum Case: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case acceptThenReadBack
