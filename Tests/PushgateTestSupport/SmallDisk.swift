@@ -26,7 +26,7 @@ package struct SmallDisk: Sendable {
     /// Fills the disk with a file of `megabytes`, to take space away and give it back later.
     package func fill(_ name: String, megabytes: Int) throws {
         let chunk = Data(repeating: 0xAB, count: 1 << 20)
-        FileManager.default.createFile(atPath: self.path(name), contents: nil)
+        _ = FileManager.default.createFile(atPath: self.path(name), contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: self.path(name)))
         defer { try? handle.close() }
         for _ in 0..<megabytes { try handle.write(contentsOf: chunk) }
