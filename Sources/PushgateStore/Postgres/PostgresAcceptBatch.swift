@@ -20,21 +20,8 @@ enum PostgresAcceptBatch {
     typealias KeyID = PostgresPreparedSubmission.KeyID
 
     static func commit(_ batch: [Pending], calls: PostgresCalls, logger: Logger) async -> PostgresAcceptWriter.Outcome {
-        // One leader per key: repeats of a key in the batch get the leader's key's answer.
-        var leaders: [Int] = []
-        var followers: [Int: [Int]] = [:]
-        var leaderOfKey: [KeyID: Int] = [:]
-        for (index, pending) in batch.enumerated() {
-            if let key = pending.submission.key {
-                if let leader = leaderOfKey[key] {
-                    followers[leader, default: []].append(index)
-                    continue
-                }
-                leaderOfKey[key] = index
-            }
-            leaders.append(index)
-        }
-        let submissions = leaders.map { batch[$0].submission }
+        let keyed = IdempotencyLeaders(keys: batch.map(\.submission.key))
+        let submissions = keyed.leaders.map { batch[$0].submission }
         let stored: ([Result<AcceptResult, any Error>], [KeyID: IdempotencyRecord])
         do {
             stored = try await calls.withConnection("accept: group commit of \(batch.count)") {
@@ -63,11 +50,11 @@ enum PostgresAcceptBatch {
         let (results, records) = stored
         var accepted = 0
         var deferred: [Pending] = []
-        for (position, leader) in leaders.enumerated() {
+        for (position, leader) in keyed.leaders.enumerated() {
             let result = results[position]
             if case .success(.accepted) = result { accepted += 1 }
             batch[leader].continuation.resume(with: result)
-            for follower in followers[leader] ?? [] {
+            for follower in keyed.followers[leader] ?? [] {
                 let submission = batch[follower].submission
                 guard let key = submission.key, let record = records[key] else {
                     deferred.append(batch[follower])

@@ -125,26 +125,12 @@ extension PostgresDeliveryStore {
                     due: try row.value("due", as: Int64.self)
                 )
             }
-            // Round robin (ARCHITECTURE rule 6), as on SQLite: the lanes due longest first get
-            // the odd deliveries of a share; a lane that had less than its share is done, and
-            // what it left goes round again to the others.
-            var open = dueLanes.sorted { ($0.due, $0.lane) < ($1.due, $1.lane) }.map(\.lane)
-            var remaining = limit - rows.count
-            while remaining > 0 && !open.isEmpty {
-                var stillOpen: [StoredLane] = []
-                for (lane, share) in zip(open, LaneShares.split(remaining, over: open.count)) {
-                    guard share > 0 else {
-                        stillOpen.append(lane)
-                        continue
-                    }
-                    let taken = try await connection.rows(
-                        Self.leaseLaneQuery(lane, until: until, owner: owner, now: nowMilliseconds, limit: share),
-                        logger: logger)
-                    rows += taken
-                    remaining -= taken.count
-                    if taken.count == share { stillOpen.append(lane) }
-                }
-                open = stillOpen
+            // Round robin (ARCHITECTURE rule 6), as on SQLite, the lanes due longest first.
+            let open = dueLanes.sorted { ($0.due, $0.lane) < ($1.due, $1.lane) }.map(\.lane)
+            rows += try await LaneShares.roundRobin(limit - rows.count, over: open) { lane, share in
+                try await connection.rows(
+                    Self.leaseLaneQuery(lane, until: until, owner: owner, now: nowMilliseconds, limit: share),
+                    logger: logger)
             }
             return try rows.map(LeasedRow.init)
         }

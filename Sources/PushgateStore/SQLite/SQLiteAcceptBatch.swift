@@ -45,21 +45,8 @@ enum SQLiteAcceptBatch {
     /// Stores the batch and answers every caller whose result is final. Callers are answered
     /// only after COMMIT returned (ARCHITECTURE rule 1).
     static func commit(_ batch: [Pending], on connection: SQLiteConnection, logger: Logger) async -> Outcome {
-        // Leaders: every submission without a key, and the first one for each key.
-        var leaders: [Int] = []
-        var followers: [Int: [Int]] = [:]
-        var leaderOfKey: [KeyID: Int] = [:]
-        for (index, pending) in batch.enumerated() {
-            if let key = pending.submission.key {
-                if let leader = leaderOfKey[key] {
-                    followers[leader, default: []].append(index)
-                    continue
-                }
-                leaderOfKey[key] = index
-            }
-            leaders.append(index)
-        }
-        let submissions = leaders.map { batch[$0].submission }
+        let keyed = IdempotencyLeaders(keys: batch.map(\.submission.key))
+        let submissions = keyed.leaders.map { batch[$0].submission }
 
         var results: [Result<AcceptResult, any Error>]
         var storedKeys: [KeyID: IdempotencyRecord]
@@ -88,11 +75,11 @@ enum SQLiteAcceptBatch {
 
         var accepted = 0
         var deferred: [Pending] = []
-        for (position, leader) in leaders.enumerated() {
+        for (position, leader) in keyed.leaders.enumerated() {
             let result = results[position]
             if case .success(.accepted) = result { accepted += 1 }
             batch[leader].continuation.resume(with: result)
-            for follower in followers[leader] ?? [] {
+            for follower in keyed.followers[leader] ?? [] {
                 let submission = batch[follower].submission
                 guard let key = submission.key, let stored = storedKeys[key] else {
                     deferred.append(batch[follower])

@@ -160,28 +160,12 @@ extension SQLiteDeliveryStore {
                         due: try row.int64("due")
                     )
                 }
-                // The lanes due longest first: they get the odd deliveries of a share.
-                var open = dueLanes.sorted { ($0.due, $0.lane) < ($1.due, $1.lane) }.map(\.lane)
-                // Round robin: every lane with due work gets an even share of what is left
-                // before any lane gets more. A lane that had less than its share is done; what
-                // it left goes round again to the lanes that filled theirs. Each round either
-                // hands out everything or closes a lane, so there are at most lanes + 1.
-                var remaining = limit - rows.count
-                while remaining > 0 && !open.isEmpty {
-                    var stillOpen: [StoredLane] = []
-                    for (lane, share) in zip(open, LaneShares.split(remaining, over: open.count)) {
-                        guard share > 0 else {
-                            stillOpen.append(lane)
-                            continue
-                        }
-                        let taken = try await connection.rows(
-                            Self.leaseLaneSQL, head + [.integer(share)] + lane.binds,
-                            context: "lease: mark one lane's due deliveries sending")
-                        rows += taken
-                        remaining -= taken.count
-                        if taken.count == share { stillOpen.append(lane) }
-                    }
-                    open = stillOpen
+                // Round robin (ARCHITECTURE rule 6), the lanes due longest first.
+                let open = dueLanes.sorted { ($0.due, $0.lane) < ($1.due, $1.lane) }.map(\.lane)
+                rows += try await LaneShares.roundRobin(limit - rows.count, over: open) { lane, share in
+                    try await connection.rows(
+                        Self.leaseLaneSQL, head + [.integer(share)] + lane.binds,
+                        context: "lease: mark one lane's due deliveries sending")
                 }
                 try await connection.execute("COMMIT", context: "lease: commit")
                 return rows
