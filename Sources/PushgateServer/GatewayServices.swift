@@ -104,7 +104,8 @@ package struct GatewayServices: Sendable {
             },
             clock: clock,
             knownVendors: Set(registry.vendors),
-            logger: logger
+            logger: logger,
+            dispatcher: configuration.dispatcher.handOff ? dispatcher : nil
         )
         let application = Application(
             router: GatewayAPI.makeRouter(context: context),

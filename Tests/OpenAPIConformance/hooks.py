@@ -167,7 +167,7 @@ def _expiration_outside_window(problem, request):
     return seconds <= now + slack or seconds >= now + 366 * 86_400 - slack
 
 
-# The field errors NotificationRoutes.fieldError makes of a Huawei, Xiaomi or vivo refusal of
+# The field errors NotificationIntake.fieldError makes of a Huawei, Xiaomi or vivo refusal of
 # the notification (not of a token: "not a valid … device token" is never excused).
 _VENDOR_REJECTS = re.compile(r"^(huawei|xiaomi|vivo) would reject it: [A-Za-z]+ \((.*)\)$", re.S)
 _VENDOR_TOO_LARGE = re.compile(r"^the (huawei|xiaomi|vivo) payload would exceed its size limit \((.*)\)$", re.S)

@@ -39,6 +39,31 @@ struct GatewayEndToEndTests {
         }
     }
 
+    @Test(
+        "hand-off after commit: accepted deliveries go to the dispatcher in memory, never leased back from the store",
+        arguments: [true, false])
+    func handOffAfterCommit(handOff: Bool) async throws {
+        try await EndToEnd.with { world in
+            var configuration = world.configuration()
+            configuration.dispatcher.handOff = handOff
+            try await world.run(configuration) { gateway in
+                var accepted: [Accepted] = []
+                for _ in 0..<20 { accepted.append(try await gateway.post(tokens: [EndToEnd.token()])) }
+                for one in accepted {
+                    _ = try await gateway.eventually("delivered") {
+                        try await gateway.delivery(one.id, where: { $0["state"]?.stringValue == "delivered" })
+                    }
+                    #expect(world.simulator.acceptedCount(apnsID: one.deliveryIDs[0]) == 1)
+                }
+                let metrics = gateway.services.metrics.text
+                let handedOff = #"pushgate_dispatcher_taken_total{source="hand_off"} "#
+                let leased = #"pushgate_dispatcher_taken_total{source="lease"} "#
+                #expect(metrics.contains(handedOff + (handOff ? "20" : "0")), "\(metrics)")
+                #expect(metrics.contains(leased + (handOff ? "0" : "20")), "\(metrics)")
+            }
+        }
+    }
+
     @Test("503 then success: retried with the same apns-id, delivered after two attempts")
     func serviceUnavailableThenDelivered() async throws {
         try await EndToEnd.with { world in

@@ -20,6 +20,7 @@ struct DeliveryStoreContract: Sendable {
         case leaseTakesFromEveryLaneBeforeASecondShare
         case excludedLaneBacklogIsLeftAlone
         case expiredLeaseIsTakenOverAndOldOwnerIsRejected
+        case acceptLeasedAtInsertIsOnlyItsOwners
         case recordDelivered
         case recordRetryIsNotLeasedBeforeItIsDue
         case recordCountsAmbiguousAttempts
@@ -66,6 +67,7 @@ struct DeliveryStoreContract: Sendable {
         case .leaseTakesFromEveryLaneBeforeASecondShare: try await self.leaseIsRoundRobin(store)
         case .excludedLaneBacklogIsLeftAlone: try await self.excludedLaneBacklog(store)
         case .expiredLeaseIsTakenOverAndOldOwnerIsRejected: try await self.expiredLease(store)
+        case .acceptLeasedAtInsertIsOnlyItsOwners: try await self.acceptLeasedAtInsert(store)
         case .recordDelivered: try await self.recordDelivered(store)
         case .recordRetryIsNotLeasedBeforeItIsDue: try await self.recordRetry(store)
         case .recordCountsAmbiguousAttempts: try await self.recordAmbiguous(store)
@@ -428,6 +430,45 @@ struct DeliveryStoreContract: Sendable {
         // A's attempt may have reached the vendor before A lost its lease: it counts, as ambiguous.
         #expect(stored?.deliveries.first?.attempts == 2)
         #expect(stored?.deliveries.first?.ambiguousAttempts == 1)
+    }
+
+    /// Hand-off after commit: a submission stored with a lease is `sending`, owned by the
+    /// accepting gateway; nobody else leases it before the lease expires, its owner records it,
+    /// and if the owner dies the next lease takes it over once, counting one ambiguous attempt.
+    private func acceptLeasedAtInsert(_ store: any DeliveryStore) async throws {
+        var handedOff = StoreFixtures.submission(targetCount: 2)
+        handedOff.lease = Submission.Lease(owner: "A", until: self.t0.addingTimeInterval(30))
+        var orphaned = StoreFixtures.submission(targetCount: 1)
+        orphaned.lease = Submission.Lease(owner: "dead", until: self.t0.addingTimeInterval(30))
+        let queued = StoreFixtures.submission(targetCount: 1)
+        #expect(try await store.accept(handedOff) == .accepted)
+        #expect(try await store.accept(orphaned) == .accepted)
+        #expect(try await store.accept(queued) == .accepted)
+
+        let stored = try #require(try await store.notification(id: handedOff.notificationID, appID: "app-1"))
+        #expect(stored.deliveries.map(\.state) == [.sending, .sending])
+        #expect(try await store.queueDepth() == 4, "leased at insert still counts as queue depth")
+
+        let leased = try await store.leaseDue(limit: 10, owner: "B", now: self.t0, leaseDuration: .seconds(60))
+        #expect(leased.map(\.id) == queued.targets.map(\.deliveryID), "only the queued one is due")
+        #expect(try await store.nextDueDate() == self.t0.addingTimeInterval(30), "due again when the leases expire")
+
+        let delivered = handedOff.targets.map {
+            DeliveryUpdate(
+                deliveryID: $0.deliveryID, state: .delivered, lastOutcome: LastOutcome(kind: "delivered", at: self.t0))
+        }
+        #expect(try await store.record(delivered, owner: "B") == 0, "not B's lease")
+        #expect(try await store.record(delivered, owner: "A") == 2, "the accepting gateway records its hand-off")
+
+        let takenOver = try await store.leaseDue(
+            limit: 10, owner: "B", now: self.t0.addingTimeInterval(31), leaseDuration: .seconds(30))
+        #expect(takenOver.map(\.id) == orphaned.targets.map(\.deliveryID), "a dead owner's hand-off, once")
+        #expect(takenOver.first?.attempts == 1)
+        #expect(takenOver.first?.ambiguousAttempts == 1, "its owner may have sent it before it died")
+        #expect(
+            try await store.leaseDue(
+                limit: 10, owner: "C", now: self.t0.addingTimeInterval(32), leaseDuration: .seconds(30)
+            ).isEmpty)
     }
 
     // MARK: Record

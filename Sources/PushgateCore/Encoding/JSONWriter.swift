@@ -17,7 +17,11 @@ package enum JSONWriter {
         return output
     }
 
-    package static func write(_ value: JSONValue, into output: inout [UInt8]) throws(InvalidValue) {
+    /// `sortingKeys` writes object members in key order: the same value always gives the same
+    /// bytes (a fingerprint), whatever order the dictionary holds them in.
+    package static func write(
+        _ value: JSONValue, into output: inout [UInt8], sortingKeys: Bool = false
+    ) throws(InvalidValue) {
         switch value {
         case .null:
             output.append(contentsOf: "null".utf8)
@@ -38,18 +42,23 @@ package enum JSONWriter {
             output.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                try Self.write(element, into: &output)
+                try Self.write(element, into: &output, sortingKeys: sortingKeys)
             }
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
             var first = true
-            for (key, member) in members {
+            func member(_ key: String, _ member: JSONValue) throws(InvalidValue) {
                 if !first { output.append(UInt8(ascii: ",")) }
                 first = false
                 Self.writeString(key, into: &output)
                 output.append(UInt8(ascii: ":"))
-                try Self.write(member, into: &output)
+                try Self.write(member, into: &output, sortingKeys: sortingKeys)
+            }
+            if sortingKeys {
+                for key in members.keys.sorted() { try member(key, members[key] ?? .null) }
+            } else {
+                for (key, value) in members { try member(key, value) }
             }
             output.append(UInt8(ascii: "}"))
         }

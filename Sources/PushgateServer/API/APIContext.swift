@@ -17,6 +17,9 @@ package struct APIContext: Sendable {
     /// The vendors the gateway knows (configured for some app or not): what `overrides` may name.
     package var knownVendors: Set<Vendor>
     package var logger: Logger
+    /// The gateway's own dispatcher, for hand-off after commit; nil stores every accept queued
+    /// (an API without a dispatcher in this process).
+    package var dispatcher: Dispatcher?
 
     package init(
         store: any DeliveryStore,
@@ -27,7 +30,8 @@ package struct APIContext: Sendable {
         readiness: @escaping @Sendable () async -> [String] = { [] },
         clock: WallClock = .system,
         knownVendors: Set<Vendor>,
-        logger: Logger
+        logger: Logger,
+        dispatcher: Dispatcher? = nil
     ) {
         self.store = store
         self.router = router
@@ -38,5 +42,6 @@ package struct APIContext: Sendable {
         self.clock = clock
         self.knownVendors = knownVendors
         self.logger = logger
+        self.dispatcher = dispatcher
     }
 }

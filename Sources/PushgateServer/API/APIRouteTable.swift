@@ -16,6 +16,7 @@ struct APIRouteTable: Sendable {
 
     static let routes: [Route] = [
         Route(path: "/v1/notifications", methods: [.post]),
+        Route(path: "/v1/notifications:batch", methods: [.post]),
         Route(path: "/v1/notifications/{id}", methods: [.get, .delete]),
         Route(path: "/v1/notifications/{id}/cancel", methods: [.post]),
         Route(path: "/v1/invalid-tokens", methods: [.get]),

@@ -11,7 +11,10 @@ package enum GatewayAPI {
         let router = Router(context: BasicRequestContext.self)
         // Added first: it must wrap every route and the not-found responder.
         router.add(middleware: APIMiddleware(api: context))
-        NotificationRoutes(api: context, inFlight: IdempotencyGuard()).register(on: router)
+        // One in-flight guard for both: an item's key and a single request's key are the same key.
+        let inFlight = IdempotencyGuard()
+        NotificationRoutes(api: context, inFlight: inFlight).register(on: router)
+        BatchNotificationRoutes(api: context, inFlight: inFlight).register(on: router)
         InvalidTokenRoutes(api: context).register(on: router)
         HealthRoutes(api: context, openAPI: OpenAPIDocument.load()).register(on: router)
         return router

@@ -97,6 +97,12 @@ struct JSONOutput {
         self.string(RFC3339.format(value))
     }
 
+    /// A value that is JSON already (a stored document embedded as it is).
+    mutating func raw(_ json: [UInt8]) {
+        self.separate()
+        self.bytes.append(contentsOf: json)
+    }
+
     /// A free-form value (stored overrides, custom data).
     mutating func value(_ value: JSONValue) {
         self.separate()
@@ -116,6 +122,11 @@ struct JSONOutput {
     mutating func member(_ name: String, _ value: String?) {
         self.key(name)
         if let value { self.string(value) } else { self.null() }
+    }
+
+    mutating func member(_ name: String, _ value: Bool) {
+        self.key(name)
+        self.bool(value)
     }
 
     mutating func member(_ name: String, _ value: Int) {

@@ -32,6 +32,7 @@ extension OpenAPIDocument {
             | `https://pushgate.dev/problems/request-too-large` | 413 | the body exceeds the configured `max_request_bytes` |
             | `https://pushgate.dev/problems/validation-failed` | 422 | a field is missing, unknown or of the wrong type; a target names a vendor the app has no credentials for; or the target's vendor refuses it (token format, payload size, expiry, …) |
             | `https://pushgate.dev/problems/too-many-targets` | 422 | more targets than allowed in one request (1000) |
+            | `https://pushgate.dev/problems/too-many-items` | 422 | a batch with no notifications or more than 500 |
             | `https://pushgate.dev/problems/idempotency-key-reused` | 422 | the `Idempotency-Key` was used before with a different body |
             | `https://pushgate.dev/problems/internal-error` | 500 | a bug; the request id in the document is in the logs |
             | `https://pushgate.dev/problems/store-unavailable` | 503 | the store failed; nothing was changed, retry (with the same `Idempotency-Key`) |
@@ -173,6 +174,60 @@ extension OpenAPIDocument {
                   $ref: "#/components/responses/InternalError"
                 "503":
                   $ref: "#/components/responses/StoreUnavailable"
+
+          /v1/notifications:batch:
+            post:
+              tags: [notifications]
+              operationId: createNotificationBatch
+              summary: Accept up to 500 notifications in one request.
+              description: |
+                Each item is the body of a `POST /v1/notifications`, with an optional
+                `idempotency_key` of its own (the same key space as the header: an item's key and a
+                single request's key for the same app are the same key; the fingerprint is the
+                SHA-256 of the item's JSON with its keys sorted, `idempotency_key` left out). Each
+                item is validated, stored and answered exactly as that request would be: `200` lists
+                one result per item, in order, `status` 202 with the `Accepted` document, or the
+                problem the single request would have answered. Items stand alone: one that fails
+                does not hold back the others. The request fails as a whole only for its API key,
+                its size (`8 MiB`), its syntax, or a shape that is not `{"notifications": [...]}`
+                with 1 to 500 items. The items are stored together by the store's group commit.
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      $ref: "#/components/schemas/BatchRequest"
+                    example:
+                      notifications:
+                        - idempotency_key: order-A-1042-shipped
+                          notification:
+                            title: Your order shipped
+                            body: It arrives on Thursday.
+                          targets:
+                            - vendor: apns
+                              token: 3f2a9c6d1b8e4f7a0c5d2e9b6a3f8c1d4e7b0a9c2f5d8e1b4a7c0f3e6d9b2a5c
+                              environment: sandbox
+              responses:
+                "200":
+                  description: One result per item, in the order of `notifications`.
+                  content:
+                    application/json:
+                      schema:
+                        $ref: "#/components/schemas/BatchResults"
+                "400":
+                  $ref: "#/components/responses/BadRequest"
+                "401":
+                  $ref: "#/components/responses/Unauthorized"
+                "413":
+                  $ref: "#/components/responses/RequestTooLarge"
+                "422":
+                  description: "`validation-failed` (not `{\"notifications\": [...]}`) or `too-many-items`."
+                  content:
+                    application/problem+json:
+                      schema:
+                        $ref: "#/components/schemas/Problem"
+                "500":
+                  $ref: "#/components/responses/InternalError"
 
           /v1/notifications/{id}:
             parameters:
@@ -803,6 +858,51 @@ extension OpenAPIDocument {
               default: production
               description: Which of the vendor's environments issued the token (only APNs distinguishes them).
 
+            BatchRequest:
+              type: object
+              additionalProperties: false
+              required: [notifications]
+              properties:
+                notifications:
+                  type: array
+                  minItems: 1
+                  maxItems: 500
+                  items:
+                    type: object
+                    description: |
+                      A `NotificationRequest`, plus `idempotency_key` (1–255 printable ASCII
+                      characters). Each item is validated on its own: an item that is not a valid
+                      request gets its problem in its result, not a failed batch.
+                    properties:
+                      idempotency_key:
+                        type: string
+
+            BatchResults:
+              type: object
+              required: [results]
+              properties:
+                results:
+                  type: array
+                  items:
+                    $ref: "#/components/schemas/BatchResult"
+
+            BatchResult:
+              type: object
+              required: [status]
+              description: |
+                `status` 202 with `result` (and `replayed: true` for a repeat of an item's
+                `idempotency_key` with the same item), or the status and `problem` the single
+                request would have answered.
+              properties:
+                status:
+                  type: integer
+                replayed:
+                  type: boolean
+                result:
+                  $ref: "#/components/schemas/Accepted"
+                problem:
+                  $ref: "#/components/schemas/Problem"
+
             Accepted:
               type: object
               required: [id, status_url, deliveries]
@@ -979,6 +1079,7 @@ extension OpenAPIDocument {
                     - https://pushgate.dev/problems/request-too-large
                     - https://pushgate.dev/problems/validation-failed
                     - https://pushgate.dev/problems/too-many-targets
+                    - https://pushgate.dev/problems/too-many-items
                     - https://pushgate.dev/problems/idempotency-key-reused
                     - https://pushgate.dev/problems/internal-error
                     - https://pushgate.dev/problems/store-unavailable
@@ -1014,6 +1115,7 @@ extension OpenAPIDocument {
                   description: The path of the field in the request (`targets[3].token`, `options.ttl`) or the parameter's name.
                 detail:
                   type: string
+
 
         """#
 }

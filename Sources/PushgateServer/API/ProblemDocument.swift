@@ -38,6 +38,8 @@ package struct ProblemDocument: Error, Sendable, Hashable {
             slug: "validation-failed", title: "The request is not valid", status: 422)
         package static let tooManyTargets = Kind(
             slug: "too-many-targets", title: "Too many targets in one request", status: 422)
+        package static let tooManyItems = Kind(
+            slug: "too-many-items", title: "Too many or no notifications in one batch", status: 422)
         package static let idempotencyKeyReused = Kind(
             slug: "idempotency-key-reused",
             title: "The Idempotency-Key was used with a different request", status: 422)
@@ -52,7 +54,7 @@ package struct ProblemDocument: Error, Sendable, Hashable {
         package static let all: [Kind] = [
             .unauthorized, .malformedJSON, .invalidParameter, .invalidIdempotencyKey, .notFound,
             .methodNotAllowed, .idempotencyRequestInProgress, .requestTooLarge, .validationFailed,
-            .tooManyTargets, .idempotencyKeyReused, .internalError, .storeUnavailable, .notReady,
+            .tooManyTargets, .tooManyItems, .idempotencyKeyReused, .internalError, .storeUnavailable, .notReady,
         ]
     }
 

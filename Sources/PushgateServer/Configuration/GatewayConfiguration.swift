@@ -56,6 +56,9 @@ package struct GatewayConfiguration: Sendable, Decodable {
         package var maxInFlight: Int = 2_000
         /// Graceful shutdown waits this long for in-flight sends.
         package var shutdownGrace = ConfigDuration(.seconds(10))
+        /// Hand-off after commit: what this gateway accepts is stored leased to its own
+        /// dispatcher and sent without being read back. Off: stored queued for any instance.
+        package var handOff: Bool = true
 
         package init() {}
 
@@ -64,6 +67,7 @@ package struct GatewayConfiguration: Sendable, Decodable {
             case batchSize = "batch_size"
             case maxInFlight = "max_in_flight"
             case shutdownGrace = "shutdown_grace"
+            case handOff = "hand_off"
         }
 
         package init(from decoder: any Decoder) throws {
@@ -76,6 +80,7 @@ package struct GatewayConfiguration: Sendable, Decodable {
             self.shutdownGrace =
                 try container.decodeIfPresent(ConfigDuration.self, forKey: .shutdownGrace)
                 ?? defaults.shutdownGrace
+            self.handOff = try container.decodeIfPresent(Bool.self, forKey: .handOff) ?? defaults.handOff
         }
     }
 

@@ -65,7 +65,12 @@ package final class Dispatcher: Service, Sendable {
     private let lanes: NIOLockedValueBox<[Lane: LaneController]>
     private let inFlight = NIOLockedValueBox(0)
     private let capacity = Wakeup()
+    /// Wakes the lease loop: hand-offs, store work, a lane taking work again, shutdown.
     private let work = Wakeup()
+    /// Set when the store may have due work for this dispatcher (a work signal, a lane taking
+    /// work again); a wake-up for hand-offs alone does not query the store.
+    private let leaseWanted = NIOLockedValueBox(true)
+    private let handOffs = HandOffQueue()
     private let recorder: OutcomeRecorder
     /// Leased but not yet handed to an adapter: given back on shutdown.
     private let waiting = NIOLockedValueBox<[UUID: LeasedDelivery]>([:])
@@ -125,7 +130,7 @@ package final class Dispatcher: Service, Sendable {
 
     private func forwardWorkSignals() async {
         for await _ in self.store.workSignals {
-            self.work.signal()
+            self.wantLease()
             if Task.isCancelled { return }
         }
     }
@@ -137,13 +142,76 @@ package final class Dispatcher: Service, Sendable {
         }
     }
 
+    private func wantLease() {
+        self.leaseWanted.withLockedValue { $0 = true }
+        self.work.signal()
+    }
+
+    // MARK: Hand-off after commit
+
+    /// A lease for the `count` deliveries of a submission about to be stored, if this dispatcher
+    /// takes them now: it runs, has room for them, and none of their lanes is paused or full.
+    /// Store the submission with this lease, then call `handOff` once it committed, or
+    /// `cancelHandOff(count:)` if the store did not take it. Nil: store it queued, as usual.
+    package func reserveHandOff(count: Int, lanes: some Sequence<Lane>) -> Submission.Lease? {
+        let now = self.clock.now()
+        let blocked = self.lanes.withLockedValue { controllers in
+            lanes.contains { controllers[$0]?.leaseBlockedUntil(now: now) != nil }
+        }
+        guard !blocked else { return nil }
+        let room = self.configuration.maxInFlight - self.inFlight.withLockedValue { $0 }
+        guard self.handOffs.reserve(count: count, room: room) else { return nil }
+        return Submission.Lease(
+            owner: self.owner, until: now.addingTimeInterval(self.configuration.leaseDuration.timeInterval))
+    }
+
+    /// The committed deliveries of a reservation: they are sent without being read back. If the
+    /// dispatcher stopped meanwhile, they are given back to the store for the next lease.
+    package func handOff(_ deliveries: [LeasedDelivery]) {
+        guard self.handOffs.put(deliveries) else {
+            Task { await self.giveBack(deliveries.map(\.id)) }
+            return
+        }
+        self.work.signal()
+    }
+
+    /// The store did not take a reserved submission (an error, an idempotent replay).
+    package func cancelHandOff(count: Int) {
+        self.handOffs.cancel(count: count)
+        self.capacity.signal()
+    }
+
+    // MARK: The lease loop
+
     private struct GraceExpired: Error {}
 
     private func leaseLoop() async {
         try? await withThrowingDiscardingTaskGroup { sends in
+            // When the store is next worth asking without a signal (its next due time, the poll).
+            var nextLease = ContinuousClock.now
+            self.handOffs.open()
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                let free = self.configuration.maxInFlight - self.inFlight.withLockedValue { $0 }
+                let handedOff = self.handOffs.take()
+                if !handedOff.isEmpty {
+                    self.active.withLockedValue { active in
+                        for delivery in handedOff { active.insert(delivery.id) }
+                    }
+                    self.inFlight.withLockedValue { $0 += handedOff.count }
+                    self.metrics.handedOff.increment(by: Int64(handedOff.count))
+                    self.schedule(handedOff, into: &sends)
+                }
+                let wanted = self.leaseWanted.withLockedValue { wanted in
+                    defer { wanted = false }
+                    return wanted
+                }
+                if !wanted, ContinuousClock.now < nextLease {
+                    await self.work.wait(timeout: nextLease - ContinuousClock.now)
+                    continue
+                }
+                let free =
+                    self.configuration.maxInFlight - self.inFlight.withLockedValue { $0 } - self.handOffs.reserved
                 guard free >= min(self.configuration.batchSize, self.configuration.maxInFlight) / 4 else {
+                    self.leaseWanted.withLockedValue { $0 = true }
                     await self.capacity.wait(timeout: .milliseconds(100))
                     continue
                 }
@@ -159,27 +227,24 @@ package final class Dispatcher: Service, Sendable {
                     )
                 } catch {
                     self.logger.error("could not lease deliveries", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .seconds(1))
+                    nextLease = ContinuousClock.now + .seconds(1)
                     continue
                 }
                 if leased.isEmpty {
-                    await self.work.wait(timeout: await self.idleWait())
+                    nextLease = ContinuousClock.now + (await self.idleWait())
                     continue
                 }
+                // A full lease: more is probably due.
+                nextLease = ContinuousClock.now
                 let fresh = self.active.withLockedValue { active in leased.filter { active.insert($0.id).inserted } }
                 self.inFlight.withLockedValue { $0 += fresh.count }
-                self.waiting.withLockedValue { waiting in
-                    for delivery in fresh { waiting[delivery.id] = delivery }
-                }
-                let batches = DeliveryBatcher.batches(fresh) { lane in
-                    self.router.adapter(app: lane.appID, vendor: lane.vendor)?.maxBatchSize ?? 1
-                }
-                for batch in batches {
-                    guard let first = batch.first else { continue }
-                    let lane = self.lane(Lane(appID: first.appID, target: first.target))
-                    lane.hold(batch.count)
-                    sends.addTask { await self.process(batch, lane: lane) }
-                }
+                self.metrics.leased.increment(by: Int64(fresh.count))
+                self.schedule(fresh, into: &sends)
+            }
+            // Hand-offs from now on are given back by `handOff`; those not taken yet by `drain`.
+            let untaken = self.handOffs.close()
+            self.waiting.withLockedValue { waiting in
+                for delivery in untaken { waiting[delivery.id] = delivery }
             }
             // Stop leasing; sends already started may finish within the grace period, after
             // which the group is cancelled (a throwing child cancels its siblings) and what
@@ -191,6 +256,35 @@ package final class Dispatcher: Service, Sendable {
                     try await Task.sleep(for: .milliseconds(20))
                 }
             }
+        }
+    }
+
+    /// Sends deliveries this dispatcher now holds (counted in `inFlight` and `active`), one
+    /// task per batch (one notification, one lane).
+    private func schedule(_ fresh: [LeasedDelivery], into sends: inout ThrowingDiscardingTaskGroup<any Error>) {
+        self.waiting.withLockedValue { waiting in
+            for delivery in fresh { waiting[delivery.id] = delivery }
+        }
+        let batches = DeliveryBatcher.batches(fresh) { lane in
+            self.router.adapter(app: lane.appID, vendor: lane.vendor)?.maxBatchSize ?? 1
+        }
+        for batch in batches {
+            guard let first = batch.first else { continue }
+            let lane = self.lane(Lane(appID: first.appID, target: first.target))
+            lane.hold(batch.count)
+            sends.addTask { await self.process(batch, lane: lane) }
+        }
+    }
+
+    /// Leased deliveries this dispatcher will not send: back to `queued`, due now.
+    private func giveBack(_ ids: [UUID]) async {
+        guard !ids.isEmpty else { return }
+        do {
+            try await self.store.release(deliveryIDs: ids, owner: self.owner)
+        } catch {
+            self.logger.error(
+                "could not release deliveries; their leases will expire",
+                metadata: ["error": "\(error)", "push.count": "\(ids.count)"])
         }
     }
 
@@ -278,7 +372,7 @@ package final class Dispatcher: Service, Sendable {
             let takesWorkAgain = lane.unhold(batch.count)
             self.capacity.signal()
             // A lane that held enough was left out of leases: now it takes work again.
-            if takesWorkAgain { self.work.signal() }
+            if takesWorkAgain { self.wantLease() }
         }
         let policy = self.policy(lane.lane)
         let planner = DeliveryUpdatePlanner(retryPolicy: policy.retry, webhooks: policy.webhooks)
@@ -423,14 +517,7 @@ package final class Dispatcher: Service, Sendable {
             defer { waiting.removeAll() }
             return Array(waiting.keys)
         }
-        if !unsent.isEmpty {
-            do {
-                try await self.store.release(deliveryIDs: unsent, owner: self.owner)
-            } catch {
-                self.logger.error(
-                    "could not release deliveries; their leases will expire", metadata: ["error": "\(error)"])
-            }
-        }
+        await self.giveBack(unsent)
         await self.recorder.flush(giveUpAt: ContinuousClock.now + self.configuration.shutdownGrace)
     }
 }

@@ -28,7 +28,17 @@ package final class GatewayMetrics: Sendable {
                 .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5), .seconds(30), .seconds(300),
             ]
         )
+        let taken = Self.name(
+            "dispatcher_taken", unit: "total",
+            help: "Deliveries the dispatcher took: handed off in memory after commit, or leased from the store")
+        self.handedOff = registry.makeCounter(descriptor: taken, labels: [("source", "hand_off")])
+        self.leased = registry.makeCounter(descriptor: taken, labels: [("source", "lease")])
     }
+
+    /// `pushgate_dispatcher_taken_total{source="hand_off"}`.
+    package let handedOff: Counter
+    /// `pushgate_dispatcher_taken_total{source="lease"}`.
+    package let leased: Counter
 
     package let queueDepth: Gauge
     package let sendLatency: DurationHistogram

@@ -8,9 +8,7 @@ import PushgateStore
 /// `POST /v1/notifications`, `GET /v1/notifications/{id}`, `POST /v1/notifications/{id}/cancel`
 /// (and `DELETE /v1/notifications/{id}`, its older spelling).
 ///
-/// Accepting is all or nothing (ARCHITECTURE rules 1 and 10): the body is parsed, every field
-/// and every target is validated (by the target vendor's adapter too), and only then is the
-/// notification with one delivery per target committed, before 202 is sent.
+/// Accepting is `NotificationIntake`'s job: all or nothing, committed before the 202.
 struct NotificationRoutes: Sendable {
     let api: APIContext
     let inFlight: IdempotencyGuard
@@ -46,171 +44,21 @@ struct NotificationRoutes: Sendable {
 
         let key = try Self.idempotencyKey(request)
         let body = try await Self.readBody(request, limit: self.api.limits.maxRequestBytes)
-
-        guard let key else {
-            return try await self.accept(body: body, app: app, idempotency: nil, logger: logger)
+        let intake = NotificationIntake(api: self.api, inFlight: self.inFlight)
+        let result = try await intake.submit(
+            app: app, key: key, requestHash: { IdempotencyKey.fingerprint(body) }, logger: logger
+        ) { () throws(ProblemDocument) -> JSONValue in
+            do {
+                return try JSONParser.parse(body)
+            } catch {
+                throw ProblemDocument(.malformedJSON, detail: "the body is not valid JSON: \(error)")
+            }
         }
-        guard self.inFlight.begin(app: app.id, key: key.value) else {
-            throw ProblemDocument(
-                .idempotencyRequestInProgress,
-                detail: "a request with this Idempotency-Key is still being processed; retry after it completes",
-                headers: [.retryAfter: "1"]
-            )
-        }
-        defer { self.inFlight.end(app: app.id, key: key.value) }
-        let idempotency = Submission.Idempotency(
-            key: key.value,
-            requestHash: IdempotencyKey.fingerprint(body),
-            validSince: self.api.clock.now() - self.api.limits.idempotencyWindow
-        )
-        // Replay first: a retry of an accepted request gets its 202 back even if the request
-        // would no longer validate (its expiration passed, the vendor was removed since).
-        let stored: IdempotencyRecord?
-        do {
-            stored = try await self.api.store.idempotencyRecord(
-                appID: app.id, key: idempotency.key, validSince: idempotency.validSince)
-        } catch {
-            logger.error("store could not look up the idempotency key", metadata: ["error": "\(error)"])
-            throw ProblemDocument.storeUnavailable(error)
-        }
-        if let stored {
-            guard stored.requestHash == idempotency.requestHash else { throw Self.keyReused() }
-            return Self.replayed(stored.response, logger: logger)
-        }
-        return try await self.accept(body: body, app: app, idempotency: idempotency, logger: logger)
-    }
-
-    private func accept(
-        body: [UInt8], app: AppSettings, idempotency: Submission.Idempotency?, logger: Logger
-    ) async throws -> Response {
-        let json: JSONValue
-        do {
-            json = try JSONParser.parse(body)
-        } catch {
-            throw ProblemDocument(.malformedJSON, detail: "the body is not valid JSON: \(error)")
-        }
-        let acceptedAt = self.api.clock.now()
-        let parsed = try NotificationRequest.parse(
-            json, maxTargets: self.api.limits.maxTargets, knownVendors: self.api.knownVendors, now: acceptedAt)
-        let expiresAt = parsed.expiresAt(acceptedAt: acceptedAt, defaultTTL: app.defaultTTL)
-        let targets = try self.validateTargets(parsed, app: app, expiresAt: expiresAt)
-
-        let notificationID = UUID()
-        let statusURL = AcceptedDocument.statusURL(notificationID: notificationID)
-        let submission = Submission(
-            notificationID: notificationID,
-            appID: app.id,
-            notification: parsed.notification,
-            targets: targets,
-            acceptedAt: acceptedAt,
-            expiresAt: expiresAt,
-            idempotency: idempotency,
-            responseBody: AcceptedDocument.body(notificationID: notificationID, targets: targets)
-        )
-
-        let result: AcceptResult
-        do {
-            result = try await self.api.store.accept(submission)
-        } catch {
-            logger.error("store refused the submission", metadata: ["error": "\(error)"])
-            throw ProblemDocument.storeUnavailable(error)
-        }
-
         switch result {
-        case .accepted:
-            self.api.metrics.accepted(deliveries: targets.count)
-            logger.debug(
-                "notification accepted",
-                metadata: [
-                    "push.notification_id": "\(notificationID.lowercasedString)", "push.deliveries": "\(targets.count)",
-                ]
-            )
-            return Self.accepted(body: submission.responseBody, location: statusURL, replayed: false)
-        case .replay(let storedBody):
-            return Self.replayed(storedBody, logger: logger)
-        case .keyReuseMismatch:
-            throw Self.keyReused()
-        }
-    }
-
-    /// The stored 202 of an earlier request with the same Idempotency-Key and body.
-    private static func replayed(_ storedBody: [UInt8], logger: Logger) -> Response {
-        logger.debug("idempotent replay")
-        return Self.accepted(
-            body: storedBody, location: AcceptedDocument.statusURL(inStoredBody: storedBody), replayed: true)
-    }
-
-    private static func keyReused() -> ProblemDocument {
-        ProblemDocument(
-            .idempotencyKeyReused,
-            detail:
-                "this Idempotency-Key was already used with a different request body; use a new key for a new request"
-        )
-    }
-
-    /// Mints one delivery id per target (in order) and asks each target's adapter whether it
-    /// would send it: every problem is collected, each once, so the caller fixes all at once.
-    private func validateTargets(
-        _ parsed: NotificationRequest, app: AppSettings, expiresAt: Date
-    ) throws(ProblemDocument) -> [Submission.Target] {
-        var errors: [ProblemDocument.FieldError] = []
-        var reported = Set<ProblemDocument.FieldError>()
-        var targets: [Submission.Target] = []
-        targets.reserveCapacity(parsed.targets.count)
-        for (index, device) in parsed.targets.enumerated() {
-            let deliveryID = UUID()
-            targets.append(Submission.Target(deliveryID: deliveryID, device: device))
-            guard let adapter = self.api.router.adapter(app: app.id, vendor: device.vendor) else {
-                let configured = self.api.router.vendors(app: app.id).map(\.rawValue).sorted().joined(separator: ", ")
-                errors.append(
-                    .init(
-                        field: "targets[\(index)].vendor",
-                        detail:
-                            "app \(app.id) has no credentials for vendor \(device.vendor.rawValue) (configured: \(configured.isEmpty ? "none" : configured))"
-                    ))
-                continue
-            }
-            let delivery = Delivery(
-                id: deliveryID, notification: parsed.notification, target: device, expiresAt: expiresAt)
-            if let report = adapter.validate(delivery) {
-                let error = Self.fieldError(for: report, vendor: device.vendor, targetIndex: index)
-                if reported.insert(error).inserted { errors.append(error) }
-            }
-        }
-        guard errors.isEmpty else { throw ProblemDocument.validation(errors) }
-        return targets
-    }
-
-    /// The field a vendor's local rejection points at. A token problem belongs to its target;
-    /// everything else is about the notification or an option shared by all targets.
-    static func fieldError(for report: DeliveryReport, vendor: Vendor, targetIndex: Int) -> ProblemDocument.FieldError {
-        let reasonText = report.vendorReason.map { " (\($0))" } ?? ""
-        switch report.outcome {
-        case .invalidToken:
-            return .init(
-                field: "targets[\(targetIndex)].token",
-                detail: "not a valid \(vendor.rawValue) device token\(reasonText)")
-        case .permanent(let reason):
-            switch reason.rawValue {
-            case OutcomeReason.payloadTooLarge.rawValue:
-                return .init(
-                    field: "notification",
-                    detail: "the \(vendor.rawValue) payload would exceed its size limit\(reasonText)")
-            case OutcomeReason.invalidCollapseKey.rawValue:
-                return .init(field: "options.collapse_key", detail: "too long for \(vendor.rawValue)\(reasonText)")
-            case OutcomeReason.invalidPriority.rawValue:
-                return .init(
-                    field: "options.priority",
-                    detail: "not allowed for this push type by \(vendor.rawValue)\(reasonText)")
-            case OutcomeReason.expired.rawValue:
-                return .init(field: "options.expiration", detail: "already expired\(reasonText)")
-            default:
-                return .init(
-                    field: "notification", detail: "\(vendor.rawValue) would reject it: \(reason.rawValue)\(reasonText)"
-                )
-            }
-        default:
-            return .init(field: "targets[\(targetIndex)]", detail: "\(vendor.rawValue) would reject it\(reasonText)")
+        case .accepted(let body, let location):
+            return Self.accepted(body: body, location: location, replayed: false)
+        case .replayed(let body):
+            return Self.accepted(body: body, location: AcceptedDocument.statusURL(inStoredBody: body), replayed: true)
         }
     }
 

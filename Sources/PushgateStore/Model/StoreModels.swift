@@ -14,6 +14,21 @@ package struct Submission: Sendable {
     /// The response body the API returns for this submission, stored with the idempotency
     /// key so that a replay returns it byte for byte.
     package var responseBody: [UInt8]
+    /// Hand-off after commit: the deliveries are stored already leased (`sending`, this owner
+    /// and expiry) for the accepting gateway's own dispatcher, which gets them in memory and
+    /// never reads them back. Nil stores them `queued`, due now, for any dispatcher to lease.
+    package var lease: Lease?
+
+    /// A lease written with the rows that take it.
+    package struct Lease: Sendable, Hashable {
+        package var owner: String
+        package var until: Date
+
+        package init(owner: String, until: Date) {
+            self.owner = owner
+            self.until = until
+        }
+    }
 
     /// One device, with the delivery id minted for it.
     package struct Target: Sendable, Hashable {
@@ -50,7 +65,8 @@ package struct Submission: Sendable {
         acceptedAt: Date,
         expiresAt: Date?,
         idempotency: Idempotency?,
-        responseBody: [UInt8]
+        responseBody: [UInt8],
+        lease: Lease? = nil
     ) {
         self.notificationID = notificationID
         self.appID = appID
@@ -60,6 +76,17 @@ package struct Submission: Sendable {
         self.expiresAt = expiresAt
         self.idempotency = idempotency
         self.responseBody = responseBody
+        self.lease = lease
+    }
+
+    /// The deliveries as their dispatcher gets them when they were stored leased.
+    package var leasedDeliveries: [LeasedDelivery] {
+        self.targets.map { target in
+            LeasedDelivery(
+                id: target.deliveryID, notificationID: self.notificationID, appID: self.appID,
+                notification: self.notification, target: target.device, attempts: 0, ambiguousAttempts: 0,
+                expiresAt: self.expiresAt, acceptedAt: self.acceptedAt)
+        }
     }
 }
 

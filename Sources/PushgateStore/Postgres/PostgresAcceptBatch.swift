@@ -44,15 +44,17 @@ enum PostgresAcceptBatch {
             logger.error(
                 "group commit failed", metadata: [StoreLogKey.batchSize: "\(batch.count)", "error": "\(failure)"])
             for pending in batch { pending.continuation.resume(throwing: failure) }
-            return .init(accepted: 0, deferred: [])
+            return .init(queuedForLeasing: 0, deferred: [])
         }
 
         let (results, records) = stored
-        var accepted = 0
+        var queuedForLeasing = 0
         var deferred: [Pending] = []
         for (position, leader) in keyed.leaders.enumerated() {
             let result = results[position]
-            if case .success(.accepted) = result { accepted += 1 }
+            if case .success(.accepted) = result, batch[leader].submission.leaseOwner == nil {
+                queuedForLeasing += 1
+            }
             batch[leader].continuation.resume(with: result)
             for follower in keyed.followers[leader] ?? [] {
                 let submission = batch[follower].submission
@@ -63,7 +65,7 @@ enum PostgresAcceptBatch {
                 batch[follower].continuation.resume(returning: record.answer(requestHash: submission.requestHash))
             }
         }
-        return .init(accepted: accepted, deferred: deferred)
+        return .init(queuedForLeasing: queuedForLeasing, deferred: deferred)
     }
 
     // MARK: Paths
@@ -223,6 +225,9 @@ enum PostgresAcceptBatch {
         var tokens: [String] = []
         var environments: [String] = []
         var dueAt: [Int64] = []
+        var states: [String] = []
+        var owners: [String] = []
+        var leasedUntil: [Int64] = []
         for submission in submissions {
             for (position, delivery) in submission.deliveries.enumerated() {
                 ids.append(delivery.id)
@@ -234,6 +239,10 @@ enum PostgresAcceptBatch {
                 environments.append(delivery.environment)
                 // Due at once: a new delivery's first attempt is at acceptance.
                 dueAt.append(submission.acceptedAt)
+                // Handed off after commit: leased already, by the gateway that accepted it.
+                states.append(submission.leaseOwner == nil ? "queued" : "sending")
+                owners.append(submission.leaseOwner ?? "")
+                leasedUntil.append(submission.leasedUntil ?? PostgresTime.null)
             }
         }
         guard !ids.isEmpty else { return }
@@ -241,12 +250,16 @@ enum PostgresAcceptBatch {
         try await connection.rows(
             """
             INSERT INTO deliveries (
-                id, notification_id, position, app_id, vendor, token, environment, state, next_attempt_at, updated_at
+                id, notification_id, position, app_id, vendor, token, environment, state, next_attempt_at, updated_at,
+                lease_owner, leased_until
             )
-            SELECT id, notification_id, position, app_id, vendor, token, environment, 'queued', due_at, due_at
+            SELECT id, notification_id, position, app_id, vendor, token, environment, state, due_at, due_at,
+                NULLIF(lease_owner, ''), NULLIF(leased_until, \(PostgresTime.null))
             FROM unnest(\(ids)::uuid[], \(notificationIDs)::uuid[], \(positions)::integer[], \(apps)::text[], \
-            \(vendors)::text[], \(tokens)::text[], \(environments)::text[], \(dueAt)::bigint[])
-                AS d (id, notification_id, position, app_id, vendor, token, environment, due_at)
+            \(vendors)::text[], \(tokens)::text[], \(environments)::text[], \(dueAt)::bigint[], \(states)::text[], \
+            \(owners)::text[], \(leasedUntil)::bigint[])
+                AS d (id, notification_id, position, app_id, vendor, token, environment, due_at, state, lease_owner,
+                leased_until)
             """,
             logger: logger)
     }

@@ -32,7 +32,8 @@ final class PostgresAcceptWriter: Sendable {
     /// What a committed batch did: how many submissions it stored, and which must go round
     /// again (a repeat of a key whose first submission failed).
     struct Outcome: Sendable {
-        var accepted: Int
+        /// Submissions stored as queued work (not leased at insert): dispatchers are woken for them.
+        var queuedForLeasing: Int
         var deferred: [Pending]
     }
 
@@ -115,7 +116,7 @@ final class PostgresAcceptWriter: Sendable {
                     while let batch = await self.nextBatch() {
                         let outcome = await self.commit(batch)
                         if !outcome.deferred.isEmpty { self.requeue(outcome.deferred) }
-                        if outcome.accepted > 0 { self.onAccepted() }
+                        if outcome.queuedForLeasing > 0 { self.onAccepted() }
                     }
                 }
             }

@@ -29,6 +29,9 @@ struct PostgresPreparedSubmission: Sendable {
     /// A record of `key` stored before this (milliseconds) has expired and is replaced.
     var keyValidSince: Int64?
     var responseBody: [UInt8]
+    /// Stored leased for the accepting gateway's dispatcher (`Submission.lease`).
+    var leaseOwner: String?
+    var leasedUntil: Int64?
 
     /// Roughly what it holds in memory while queued.
     var estimatedBytes: Int {
@@ -54,6 +57,8 @@ struct PostgresPreparedSubmission: Sendable {
                 environment: target.device.environment.rawValue)
         }
         self.responseBody = submission.responseBody
+        self.leaseOwner = submission.lease?.owner
+        self.leasedUntil = submission.lease?.until.storeMilliseconds
         if let idempotency = submission.idempotency {
             self.key = KeyID(appID: submission.appID, key: idempotency.key)
             self.requestHash = idempotency.requestHash

@@ -14,8 +14,9 @@ struct PreparedSubmission: Sendable {
     static let notificationColumns = "(id, app_id, body, accepted_at, expires_at)"
     static let notificationPlaceholders = "(?, ?, ?, ?, ?)"
     static let deliveryColumns =
-        "(id, notification_id, app_id, vendor, token, environment, state, next_attempt_at, updated_at)"
-    static let deliveryPlaceholders = "(?, ?, ?, ?, ?, ?, 'queued', ?, ?)"
+        "(id, notification_id, app_id, vendor, token, environment, state, next_attempt_at, updated_at, "
+        + "lease_owner, leased_until)"
+    static let deliveryPlaceholders = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     static let idempotencyColumns = "(app_id, key, request_hash, response, notification_id, created_at)"
     static let idempotencyPlaceholders = "(?, ?, ?, ?, ?, ?)"
 
@@ -25,6 +26,8 @@ struct PreparedSubmission: Sendable {
     /// A record of `key` stored before this is expired (`Submission.Idempotency.validSince`).
     var keyValidSince: Date?
     var responseBody: [UInt8]
+    /// Stored leased for the accepting gateway's dispatcher (`Submission.lease`).
+    var leaseOwner: String?
     var deliveryCount: Int
     /// One row for `notificationColumns`.
     var notificationBinds: [SQLiteData]
@@ -63,8 +66,13 @@ struct PreparedSubmission: Sendable {
             .nullableDate(submission.expiresAt),
         ]
 
+        // Handed off after commit: leased already, by the gateway that accepted it.
+        let state: SQLiteData = .text(submission.lease == nil ? "queued" : "sending")
+        let leaseOwner: SQLiteData = submission.lease.map { .text($0.owner) } ?? .null
+        let leasedUntil: SQLiteData = .nullableDate(submission.lease?.until)
+        self.leaseOwner = submission.lease?.owner
         var deliveries: [SQLiteData] = []
-        deliveries.reserveCapacity(submission.targets.count * 8)
+        deliveries.reserveCapacity(submission.targets.count * 11)
         for target in submission.targets {
             deliveries.append(.uuid(target.deliveryID))
             deliveries.append(notificationID)
@@ -72,9 +80,12 @@ struct PreparedSubmission: Sendable {
             deliveries.append(.text(target.device.vendor.rawValue))
             deliveries.append(.text(target.device.token))
             deliveries.append(.text(target.device.environment.rawValue))
+            deliveries.append(state)
             // Due at once: a new delivery's first attempt is at acceptance.
             deliveries.append(acceptedAt)
             deliveries.append(acceptedAt)
+            deliveries.append(leaseOwner)
+            deliveries.append(leasedUntil)
         }
         self.deliveryBinds = deliveries
 

@@ -28,8 +28,8 @@ enum SQLiteAcceptBatch {
     }
 
     struct Outcome {
-        /// Submissions stored by this batch.
-        var accepted: Int
+        /// Submissions stored as queued work (not leased at insert): dispatchers are woken for them.
+        var queuedForLeasing: Int
         /// Submissions to retry in the next batch (their key's leader failed).
         var deferred: [Pending]
     }
@@ -70,14 +70,16 @@ enum SQLiteAcceptBatch {
             logger.error(
                 "group commit failed", metadata: [StoreLogKey.batchSize: "\(batch.count)", "error": "\(failure)"])
             for pending in batch { pending.continuation.resume(throwing: failure) }
-            return Outcome(accepted: 0, deferred: [])
+            return Outcome(queuedForLeasing: 0, deferred: [])
         }
 
-        var accepted = 0
+        var queuedForLeasing = 0
         var deferred: [Pending] = []
         for (position, leader) in keyed.leaders.enumerated() {
             let result = results[position]
-            if case .success(.accepted) = result { accepted += 1 }
+            if case .success(.accepted) = result, batch[leader].submission.leaseOwner == nil {
+                queuedForLeasing += 1
+            }
             batch[leader].continuation.resume(with: result)
             for follower in keyed.followers[leader] ?? [] {
                 let submission = batch[follower].submission
@@ -88,7 +90,7 @@ enum SQLiteAcceptBatch {
                 batch[follower].continuation.resume(returning: stored.answer(requestHash: submission.requestHash))
             }
         }
-        return Outcome(accepted: accepted, deferred: deferred)
+        return Outcome(queuedForLeasing: queuedForLeasing, deferred: deferred)
     }
 
     // MARK: Paths

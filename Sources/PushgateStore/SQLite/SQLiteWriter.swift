@@ -80,7 +80,7 @@ final class SQLiteWriter: Sendable {
     private let settings: Settings
     private let eventLoop: any EventLoop
     private let logger: Logger
-    /// Called after a batch with at least one accepted submission committed.
+    /// Called after a batch that stored queued work (not leased at insert) committed.
     private let onAccepted: @Sendable () -> Void
 
     init(
@@ -219,7 +219,7 @@ final class SQLiteWriter: Sendable {
                 }
                 let outcome = await SQLiteAcceptBatch.commit(batch, on: self.connection, logger: self.logger)
                 if !outcome.deferred.isEmpty { self.requeue(outcome.deferred) }
-                if outcome.accepted > 0 { self.onAccepted() }
+                if outcome.queuedForLeasing > 0 { self.onAccepted() }
                 operationsFirst = true
             }
             commitsSinceCheckpoint += 1

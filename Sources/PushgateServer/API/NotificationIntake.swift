@@ -1,0 +1,197 @@
+import Foundation
+import Logging
+import PushgateCore
+import PushgateStore
+
+/// Takes one notification in, for `POST /v1/notifications` and each item of
+/// `POST /v1/notifications:batch`: the idempotency key first (409 while its first request is
+/// running, the stored 202 for a repeat), then validation, then the store.
+///
+/// Accepting is all or nothing (ARCHITECTURE rules 1 and 10): every field and every target is
+/// validated (by the target vendor's adapter too), and only then is the notification with one
+/// delivery per target committed, before its 202 is given. Where the gateway's dispatcher has
+/// room, the deliveries are stored leased to it and handed over in memory after the commit.
+struct NotificationIntake: Sendable {
+    let api: APIContext
+    let inFlight: IdempotencyGuard
+
+    enum Result: Sendable {
+        /// Stored now: the 202 document and its status URL.
+        case accepted(body: [UInt8], location: String)
+        /// A repeat of an accepted request with the same key: the stored 202 document.
+        case replayed(body: [UInt8])
+    }
+
+    /// - Parameters:
+    ///   - requestHash: the fingerprint stored with `key`, asked only when there is a key.
+    ///   - json: the notification request, parsed only after a replay was ruled out (so a retry
+    ///     of an accepted request gets its 202 back even if it would no longer validate).
+    func submit(
+        app: AppSettings, key: IdempotencyKey?, requestHash: () -> String, logger: Logger,
+        json: () throws(ProblemDocument) -> JSONValue
+    ) async throws(ProblemDocument) -> Result {
+        guard let key else {
+            return try await self.store(try json(), app: app, idempotency: nil, logger: logger)
+        }
+        guard self.inFlight.begin(app: app.id, key: key.value) else {
+            throw ProblemDocument(
+                .idempotencyRequestInProgress,
+                detail: "a request with this Idempotency-Key is still being processed; retry after it completes",
+                headers: [.retryAfter: "1"]
+            )
+        }
+        defer { self.inFlight.end(app: app.id, key: key.value) }
+        let idempotency = Submission.Idempotency(
+            key: key.value,
+            requestHash: requestHash(),
+            validSince: self.api.clock.now() - self.api.limits.idempotencyWindow
+        )
+        let stored: IdempotencyRecord?
+        do {
+            stored = try await self.api.store.idempotencyRecord(
+                appID: app.id, key: idempotency.key, validSince: idempotency.validSince)
+        } catch {
+            logger.error("store could not look up the idempotency key", metadata: ["error": "\(error)"])
+            throw ProblemDocument.storeUnavailable(error)
+        }
+        if let stored {
+            guard stored.requestHash == idempotency.requestHash else { throw Self.keyReused() }
+            logger.debug("idempotent replay")
+            return .replayed(body: stored.response)
+        }
+        return try await self.store(try json(), app: app, idempotency: idempotency, logger: logger)
+    }
+
+    private func store(
+        _ json: JSONValue, app: AppSettings, idempotency: Submission.Idempotency?, logger: Logger
+    ) async throws(ProblemDocument) -> Result {
+        let acceptedAt = self.api.clock.now()
+        let parsed = try NotificationRequest.parse(
+            json, maxTargets: self.api.limits.maxTargets, knownVendors: self.api.knownVendors, now: acceptedAt)
+        let expiresAt = parsed.expiresAt(acceptedAt: acceptedAt, defaultTTL: app.defaultTTL)
+        let targets = try self.validateTargets(parsed, app: app, expiresAt: expiresAt)
+
+        let notificationID = UUID()
+        var submission = Submission(
+            notificationID: notificationID,
+            appID: app.id,
+            notification: parsed.notification,
+            targets: targets,
+            acceptedAt: acceptedAt,
+            expiresAt: expiresAt,
+            idempotency: idempotency,
+            responseBody: AcceptedDocument.body(notificationID: notificationID, targets: targets)
+        )
+        // Hand-off after commit: stored leased to this gateway's dispatcher, which gets it in memory.
+        let dispatcher = self.api.dispatcher
+        submission.lease = dispatcher?.reserveHandOff(
+            count: targets.count, lanes: Set(targets.map { Lane(appID: app.id, target: $0.device) }))
+        let result: AcceptResult
+        do {
+            result = try await self.api.store.accept(submission)
+        } catch {
+            if submission.lease != nil { dispatcher?.cancelHandOff(count: targets.count) }
+            logger.error("store refused the submission", metadata: ["error": "\(error)"])
+            throw ProblemDocument.storeUnavailable(error)
+        }
+        if submission.lease != nil {
+            if result == .accepted {
+                dispatcher?.handOff(submission.leasedDeliveries)
+            } else {
+                dispatcher?.cancelHandOff(count: targets.count)
+            }
+        }
+
+        switch result {
+        case .accepted:
+            self.api.metrics.accepted(deliveries: targets.count)
+            logger.debug(
+                "notification accepted",
+                metadata: [
+                    "push.notification_id": "\(notificationID.lowercasedString)", "push.deliveries": "\(targets.count)",
+                ]
+            )
+            return .accepted(
+                body: submission.responseBody, location: AcceptedDocument.statusURL(notificationID: notificationID))
+        case .replay(let storedBody):
+            logger.debug("idempotent replay")
+            return .replayed(body: storedBody)
+        case .keyReuseMismatch:
+            throw Self.keyReused()
+        }
+    }
+
+    static func keyReused() -> ProblemDocument {
+        ProblemDocument(
+            .idempotencyKeyReused,
+            detail:
+                "this Idempotency-Key was already used with a different request body; use a new key for a new request"
+        )
+    }
+
+    /// Mints one delivery id per target (in order) and asks each target's adapter whether it
+    /// would send it: every problem is collected, each once, so the caller fixes all at once.
+    private func validateTargets(
+        _ parsed: NotificationRequest, app: AppSettings, expiresAt: Date
+    ) throws(ProblemDocument) -> [Submission.Target] {
+        var errors: [ProblemDocument.FieldError] = []
+        var reported = Set<ProblemDocument.FieldError>()
+        var targets: [Submission.Target] = []
+        targets.reserveCapacity(parsed.targets.count)
+        for (index, device) in parsed.targets.enumerated() {
+            let deliveryID = UUID()
+            targets.append(Submission.Target(deliveryID: deliveryID, device: device))
+            guard let adapter = self.api.router.adapter(app: app.id, vendor: device.vendor) else {
+                let configured = self.api.router.vendors(app: app.id).map(\.rawValue).sorted().joined(separator: ", ")
+                errors.append(
+                    .init(
+                        field: "targets[\(index)].vendor",
+                        detail:
+                            "app \(app.id) has no credentials for vendor \(device.vendor.rawValue) (configured: \(configured.isEmpty ? "none" : configured))"
+                    ))
+                continue
+            }
+            let delivery = Delivery(
+                id: deliveryID, notification: parsed.notification, target: device, expiresAt: expiresAt)
+            if let report = adapter.validate(delivery) {
+                let error = Self.fieldError(for: report, vendor: device.vendor, targetIndex: index)
+                if reported.insert(error).inserted { errors.append(error) }
+            }
+        }
+        guard errors.isEmpty else { throw ProblemDocument.validation(errors) }
+        return targets
+    }
+
+    /// The field a vendor's local rejection points at. A token problem belongs to its target;
+    /// everything else is about the notification or an option shared by all targets.
+    static func fieldError(for report: DeliveryReport, vendor: Vendor, targetIndex: Int) -> ProblemDocument.FieldError {
+        let reasonText = report.vendorReason.map { " (\($0))" } ?? ""
+        switch report.outcome {
+        case .invalidToken:
+            return .init(
+                field: "targets[\(targetIndex)].token",
+                detail: "not a valid \(vendor.rawValue) device token\(reasonText)")
+        case .permanent(let reason):
+            switch reason.rawValue {
+            case OutcomeReason.payloadTooLarge.rawValue:
+                return .init(
+                    field: "notification",
+                    detail: "the \(vendor.rawValue) payload would exceed its size limit\(reasonText)")
+            case OutcomeReason.invalidCollapseKey.rawValue:
+                return .init(field: "options.collapse_key", detail: "too long for \(vendor.rawValue)\(reasonText)")
+            case OutcomeReason.invalidPriority.rawValue:
+                return .init(
+                    field: "options.priority",
+                    detail: "not allowed for this push type by \(vendor.rawValue)\(reasonText)")
+            case OutcomeReason.expired.rawValue:
+                return .init(field: "options.expiration", detail: "already expired\(reasonText)")
+            default:
+                return .init(
+                    field: "notification", detail: "\(vendor.rawValue) would reject it: \(reason.rawValue)\(reasonText)"
+                )
+            }
+        default:
+            return .init(field: "targets[\(targetIndex)]", detail: "\(vendor.rawValue) would reject it\(reasonText)")
+        }
+    }
+}
