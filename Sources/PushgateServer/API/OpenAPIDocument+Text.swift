@@ -868,14 +868,12 @@ extension OpenAPIDocument {
                   minItems: 1
                   maxItems: 500
                   items:
-                    type: object
                     description: |
-                      A `NotificationRequest`, plus `idempotency_key` (1–255 printable ASCII
-                      characters). Each item is validated on its own: an item that is not a valid
-                      request gets its problem in its result, not a failed batch.
-                    properties:
-                      idempotency_key:
-                        type: string
+                      A `NotificationRequest` object, plus `idempotency_key` (a string of 1–255
+                      printable ASCII characters). Each item is validated on its own, so the schema
+                      leaves items open: an item that is not a valid request (not an object, a key
+                      that is not a string, a field of the wrong type) gets its problem in its
+                      result, `400` or `422` as the single request would, not a failed batch.
 
             BatchResults:
               type: object
