@@ -4,7 +4,7 @@ extension SQLiteDeliveryStore {
     /// Tuning of the embedded store. The defaults follow STORE-NOTES' measurements on 2 cores.
     package struct Configuration: Sendable {
         /// Most submissions committed in one transaction (one fsync).
-        package var groupCommitMaxBatch: Int = 64
+        package var groupCommitMaxBatch: Int = 512
         /// Longest the writer waits for more submissions before committing a batch. It waits
         /// only while callers are evidently concurrent (the previous batch held several), and
         /// stops as soon as as many are queued again; a lone caller is committed at once.
