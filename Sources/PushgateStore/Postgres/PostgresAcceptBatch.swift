@@ -27,6 +27,12 @@ enum PostgresAcceptBatch {
             stored = try await calls.withConnection("accept: group commit of \(batch.count)") {
                 connection in
                 do {
+                    if submissions.allSatisfy({ $0.key == nil }) {
+                        // No key to claim: the insert is one statement, atomic on its own, so it
+                        // commits in one round trip instead of BEGIN, INSERT, COMMIT.
+                        try await Self.insert(submissions, on: connection, logger: logger)
+                        return (submissions.map { _ in .success(.accepted) }, [:])
+                    }
                     return try await connection.inTransaction(logger: logger) { connection in
                         try await Self.storeAll(submissions, on: connection, logger: logger)
                     }
@@ -202,20 +208,12 @@ enum PostgresAcceptBatch {
         return records
     }
 
+    /// The notifications and their deliveries, in one statement (the deliveries' foreign key is
+    /// checked at its end, when the notifications are in).
     private static func insert(_ submissions: [Prepared], on connection: PostgresConnection, logger: Logger)
         async throws
     {
         guard !submissions.isEmpty else { return }
-        try await connection.rows(
-            """
-            INSERT INTO notifications (id, app_id, body, accepted_at, expires_at)
-            SELECT id, app_id, body, accepted_at, NULLIF(expires_at, \(PostgresTime.null))
-            FROM unnest(\(submissions.map(\.notificationID))::uuid[], \(submissions.map(\.appID))::text[], \
-            \(submissions.map(\.body))::text[], \(submissions.map(\.acceptedAt))::bigint[], \
-            \(submissions.map { $0.expiresAt ?? PostgresTime.null })::bigint[])
-                AS n (id, app_id, body, accepted_at, expires_at)
-            """,
-            logger: logger)
 
         var ids: [UUID] = []
         var notificationIDs: [UUID] = []
@@ -245,10 +243,17 @@ enum PostgresAcceptBatch {
                 leasedUntil.append(submission.leasedUntil ?? PostgresTime.null)
             }
         }
-        guard !ids.isEmpty else { return }
         // Rows come out of unnest in array order, so `seq` follows the request's target order.
         try await connection.rows(
             """
+            WITH n AS (
+                INSERT INTO notifications (id, app_id, body, accepted_at, expires_at)
+                SELECT id, app_id, body, accepted_at, NULLIF(expires_at, \(PostgresTime.null))
+                FROM unnest(\(submissions.map(\.notificationID))::uuid[], \(submissions.map(\.appID))::text[], \
+            \(submissions.map(\.body))::text[], \(submissions.map(\.acceptedAt))::bigint[], \
+            \(submissions.map { $0.expiresAt ?? PostgresTime.null })::bigint[])
+                    AS n (id, app_id, body, accepted_at, expires_at)
+            )
             INSERT INTO deliveries (
                 id, notification_id, position, app_id, vendor, token, environment, state, next_attempt_at, updated_at,
                 lease_owner, leased_until

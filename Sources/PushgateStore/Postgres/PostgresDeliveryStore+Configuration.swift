@@ -19,7 +19,7 @@ extension PostgresDeliveryStore {
         package var groupCommitMaxBatch: Int = 128
         /// Transactions committing accept batches at once, each on a pool connection (at most
         /// the pool's size less one, so that reads and leases always find a connection).
-        package var acceptWriters: Int = 2
+        package var acceptWriters: Int = 4
         /// Backpressure, as in the SQLite store: beyond these bounds an accept is refused at
         /// once with `overloaded`.
         package var maxQueuedSubmissions: Int = 8_192

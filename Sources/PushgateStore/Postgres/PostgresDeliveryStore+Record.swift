@@ -114,9 +114,25 @@ extension PostgresDeliveryStore {
             throw StoreError.invalidArgument("record: updates do not encode: \(error)")
         }
         let logger = self.logger
-        let applied = try await self.withTransaction("record delivery outcomes") { connection in
-            let rows = try await connection.rows(
-                Self.recordQuery(updates: json, owner: owner, now: now), logger: logger)
+        let query = Self.recordQuery(updates: json, owner: owner, now: now)
+        let applied: Int
+        if updates.allSatisfy({ $0.invalidToken == nil && $0.webhookEvents.isEmpty }) {
+            // Nothing besides the rows: one statement, atomic on its own, one round trip.
+            applied = try await self.rows("record delivery outcomes", query).count
+        } else {
+            applied = try await self.recordWithSideEffects(updates, query: query, now: now, logger: logger)
+        }
+        // A retry may be due sooner than a dispatcher planned to sleep for.
+        if applied > 0, updates.contains(where: { $0.state == .queued }) { self.notifier.workArrived() }
+        return applied
+    }
+
+    /// The rows, then the invalid tokens and webhook events of those applied, in one transaction.
+    private func recordWithSideEffects(
+        _ updates: [DeliveryUpdate], query: PostgresQuery, now: Int64, logger: Logger
+    ) async throws -> Int {
+        try await self.withTransaction("record delivery outcomes") { connection in
+            let rows = try await connection.rows(query, logger: logger)
             var applied: [UUID: String] = [:]
             for row in rows {
                 let id: UUID = try row.value("id")
@@ -125,9 +141,6 @@ extension PostgresDeliveryStore {
             try await Self.insertSideEffects(of: updates, applied: applied, now: now, on: connection, logger: logger)
             return applied.count
         }
-        // A retry may be due sooner than a dispatcher planned to sleep for.
-        if applied > 0, updates.contains(where: { $0.state == .queued }) { self.notifier.workArrived() }
-        return applied
     }
 
     /// The invalid tokens and webhook events of the updates that were applied.
