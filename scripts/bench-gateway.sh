@@ -145,13 +145,14 @@ cpu_start=$(cpu_seconds)
 start=$(date +%s.%N)
 share=$((posts / ${#ports[@]}))
 index=0
+loaders=()
 for port in "${ports[@]}"; do
   h2load --h1 -n "$share" -c "$((clients / ${#ports[@]}))" -d "$work/body.json" -H "authorization: Bearer $key" \
     -H "content-type: application/json" "http://127.0.0.1:$port$path" > "$work/h2load-$index.out" &
+  loaders+=($!)
   index=$((index + 1))
 done
-wait_h2load() { while pgrep -x h2load >/dev/null; do sleep 0.05; done; }
-wait_h2load
+wait "${loaders[@]}"
 accepted_end=$(date +%s.%N)
 for out in "$work"/h2load-*.out; do grep -E "^requests:|^status codes:" "$out"; done
 expected=$((share * ${#ports[@]} * (batch > 0 ? batch : 1)))
