@@ -35,6 +35,17 @@ struct AppDirectoryTests {
         #expect(self.directory.authenticate(authorizationHeader: header) == nil)
     }
 
+    @Test("a key configured for two apps authenticates neither (the loader refuses such a file)")
+    func sharedKeyFailsClosed() {
+        let shared = APIKeyHash(key: "key-shared").stored
+        let directory = AppDirectory(apps: [
+            GatewayConfiguration.App(id: "one", apiKeys: [shared]),
+            GatewayConfiguration.App(id: "two", apiKeys: [shared, APIKeyHash(key: "key-two-only").stored]),
+        ])
+        #expect(directory.authenticate(authorizationHeader: "Bearer key-shared") == nil)
+        #expect(directory.authenticate(authorizationHeader: "Bearer key-two-only")?.id == "two")
+    }
+
     @Test("settings carry the app's id, default TTL and vendors, never its keys")
     func settings() throws {
         let first = try #require(self.directory.authenticate(authorizationHeader: "Bearer key-one"))

@@ -92,6 +92,22 @@ import Testing
         }
     }
 
+    @Test func aKeyConfiguredForTwoAppsIsRefused() {
+        let yaml = Self.valid + """
+
+              - id: other
+                api_keys: [\(Self.hash)]
+            """
+        do {
+            _ = try ConfigurationLoader.load(yaml: yaml, registry: TestVendors.standard)
+            Issue.record("must fail")
+        } catch let error as ConfigurationLoader.Problems {
+            #expect(error.problems.contains("apps[1].api_keys[0]: the same key is configured for app shop"))
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
     @Test func badDurationsAndTypesNameTheirPlace() {
         let yaml = Self.valid.replacingOccurrences(of: "lease: 30s", with: "lease: soon")
         #expect(throws: ConfigurationLoader.Problems.self) {

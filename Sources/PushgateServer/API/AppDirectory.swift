@@ -3,42 +3,42 @@ import PushgateCore
 /// The configured apps and the hashes of their API keys: turns an `Authorization` header into
 /// the app it authenticates. Keys themselves are never stored, compared in clear or logged.
 package struct AppDirectory: Sendable {
-    private struct Entry: Sendable {
-        var settings: AppSettings
-        var keys: [APIKeyHash]
-    }
-
-    private let entries: [Entry]
+    private let settings: [AppSettings]
+    /// Each configured key's digest and its app. A digest configured for two apps
+    /// authenticates neither: ambiguous credentials fail closed.
+    private let appsByDigest: [APIKeyHash: Int]
 
     /// Builds the directory from the configuration's apps. Keys that are not `sha256:<hex>`
     /// are skipped: configuration validation reports them, and a key that cannot match
     /// fails closed.
     package init(apps: [GatewayConfiguration.App]) {
-        self.entries = apps.map { app in
-            Entry(
-                settings: AppSettings(id: app.id, defaultTTL: app.defaultTTL.duration, vendors: Set(app.vendors.keys)),
-                keys: app.apiKeys.compactMap { APIKeyHash(stored: $0) }
-            )
+        self.settings = apps.map { app in
+            AppSettings(id: app.id, defaultTTL: app.defaultTTL.duration, vendors: Set(app.vendors.keys))
         }
+        var appsByDigest: [APIKeyHash: Int] = [:]
+        var shared: Set<APIKeyHash> = []
+        for (index, app) in apps.enumerated() {
+            for hash in app.apiKeys.compactMap(APIKeyHash.init(stored:)) {
+                if let other = appsByDigest[hash], other != index { shared.insert(hash) }
+                appsByDigest[hash] = index
+            }
+        }
+        for hash in shared { appsByDigest[hash] = nil }
+        self.appsByDigest = appsByDigest
     }
 
     /// The apps, in configuration order.
-    package var apps: [AppSettings] { self.entries.map(\.settings) }
+    package var apps: [AppSettings] { self.settings }
 
     /// The app whose key the header carries (`Bearer <key>`, scheme case-insensitive as RFC 9110
     /// §11.1 says), or nil when the header is missing, malformed or the key is unknown.
     ///
-    /// Every configured key is compared, each in constant time, so the time taken does not
-    /// reveal which app (if any) a key belongs to.
+    /// One SHA-256 of the presented key, then a look-up by digest: the cost does not grow with
+    /// the number of configured keys, and what the look-up's timing could reveal is about the
+    /// digest of the key presented, never about a configured key.
     package func authenticate(authorizationHeader: String?) -> AppSettings? {
         guard let key = Self.bearerToken(authorizationHeader) else { return nil }
-        var found: AppSettings?
-        for entry in self.entries {
-            for hash in entry.keys where hash.matches(key: key) {
-                if found == nil { found = entry.settings }
-            }
-        }
-        return found
+        return self.appsByDigest[APIKeyHash(key: key)].map { self.settings[$0] }
     }
 
     /// The credentials of `Bearer <token>`; RFC 6750's token68 forbids spaces, so a value with

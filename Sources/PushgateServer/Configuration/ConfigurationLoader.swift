@@ -56,6 +56,8 @@ extension GatewayConfiguration {
         }
         let proxyNames = Set(self.proxies.keys)
         var seen = Set<String>()
+        // A key authenticates one app: the API looks keys up by digest.
+        var keyOwners: [APIKeyHash: String] = [:]
         for (index, app) in self.apps.enumerated() {
             let path = "apps[\(index)]"
             if app.id.isEmpty || !app.id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) {
@@ -63,8 +65,15 @@ extension GatewayConfiguration {
             }
             if !seen.insert(app.id).inserted { problems.append("\(path).id: duplicate app id \(app.id)") }
             if app.apiKeys.isEmpty { problems.append("\(path).api_keys: at least one") }
-            for (keyIndex, key) in app.apiKeys.enumerated() where APIKeyHash(stored: key) == nil {
-                problems.append("\(path).api_keys[\(keyIndex)]: expected sha256:<64 hex> (see `pushgate hash-key`)")
+            for (keyIndex, key) in app.apiKeys.enumerated() {
+                guard let hash = APIKeyHash(stored: key) else {
+                    problems.append("\(path).api_keys[\(keyIndex)]: expected sha256:<64 hex> (see `pushgate hash-key`)")
+                    continue
+                }
+                if let owner = keyOwners[hash], owner != app.id {
+                    problems.append("\(path).api_keys[\(keyIndex)]: the same key is configured for app \(owner)")
+                }
+                keyOwners[hash] = keyOwners[hash] ?? app.id
             }
             for vendor in registry.vendors {
                 guard let block = app.vendors[vendor], let registration = registry.registration(for: vendor) else {
