@@ -93,11 +93,7 @@ import Testing
     }
 
     @Test func aKeyConfiguredForTwoAppsIsRefused() {
-        let yaml = Self.valid + """
-
-              - id: other
-                api_keys: [\(Self.hash)]
-            """
+        let yaml = Self.valid + "\n  - id: other\n    api_keys: [\(Self.hash)]\n"
         do {
             _ = try ConfigurationLoader.load(yaml: yaml, registry: TestVendors.standard)
             Issue.record("must fail")
