@@ -20,7 +20,7 @@ enum CLILogging {
     private static let configuredLevel = ProcessInfo.processInfo.environment["PUSHGATE_LOG_LEVEL"]
         .flatMap(Logger.Level.init(rawValue:))
     private static let once: Void = {
-        LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+        LoggingSystem.bootstrap { label in LazyMetadataLogHandler(StreamLogHandler.standardError(label: label)) }
     }()
 
     /// `PUSHGATE_LOG_LEVEL` (trace…critical) wins over the command's default.
