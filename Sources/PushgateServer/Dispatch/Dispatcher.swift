@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import Prometheus
 import PushgateCore
 import PushgateStore
 import ServiceLifecycle
@@ -192,14 +193,7 @@ package final class Dispatcher: Service, Sendable {
             self.handOffs.open()
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let handedOff = self.handOffs.take()
-                if !handedOff.isEmpty {
-                    self.active.withLockedValue { active in
-                        for delivery in handedOff { active.insert(delivery.id) }
-                    }
-                    self.inFlight.withLockedValue { $0 += handedOff.count }
-                    self.metrics.handedOff.increment(by: Int64(handedOff.count))
-                    self.schedule(handedOff, into: &sends)
-                }
+                if !handedOff.isEmpty { self.take(handedOff, counting: self.metrics.handedOff, into: &sends) }
                 let wanted = self.leaseWanted.withLockedValue { wanted in
                     defer { wanted = false }
                     return wanted
@@ -236,10 +230,7 @@ package final class Dispatcher: Service, Sendable {
                 }
                 // A full lease: more is probably due.
                 nextLease = ContinuousClock.now
-                let fresh = self.active.withLockedValue { active in leased.filter { active.insert($0.id).inserted } }
-                self.inFlight.withLockedValue { $0 += fresh.count }
-                self.metrics.leased.increment(by: Int64(fresh.count))
-                self.schedule(fresh, into: &sends)
+                self.take(leased, counting: self.metrics.leased, into: &sends)
             }
             // Hand-offs from now on are given back by `handOff`; those not taken yet by `drain`.
             let untaken = self.handOffs.close()
@@ -259,9 +250,16 @@ package final class Dispatcher: Service, Sendable {
         }
     }
 
-    /// Sends deliveries this dispatcher now holds (counted in `inFlight` and `active`), one
-    /// task per batch (one notification, one lane).
-    private func schedule(_ fresh: [LeasedDelivery], into sends: inout ThrowingDiscardingTaskGroup<any Error>) {
+    /// Takes leased or handed-off deliveries into `active` and `inFlight` (a delivery it already
+    /// works on is dropped: see `active`) and sends them, one task per batch (one notification,
+    /// one lane).
+    private func take(
+        _ deliveries: [LeasedDelivery], counting source: Counter,
+        into sends: inout ThrowingDiscardingTaskGroup<any Error>
+    ) {
+        let fresh = self.active.withLockedValue { active in deliveries.filter { active.insert($0.id).inserted } }
+        self.inFlight.withLockedValue { $0 += fresh.count }
+        source.increment(by: Int64(fresh.count))
         self.waiting.withLockedValue { waiting in
             for delivery in fresh { waiting[delivery.id] = delivery }
         }

@@ -52,13 +52,7 @@ final class HandOffQueue: Sendable {
 
     /// What was handed over since the last call; its reservations end (the caller counts it in flight).
     func take() -> [LeasedDelivery] {
-        self.state.withLockedValue { state in
-            defer {
-                state.reserved -= state.pending.count
-                state.pending.removeAll(keepingCapacity: true)
-            }
-            return state.pending
-        }
+        self.state.withLockedValue(Self.drain)
     }
 
     /// The dispatcher runs: reservations are taken from now on.
@@ -70,11 +64,16 @@ final class HandOffQueue: Sendable {
     func close() -> [LeasedDelivery] {
         self.state.withLockedValue { state in
             state.closed = true
-            defer {
-                state.reserved -= state.pending.count
-                state.pending.removeAll()
-            }
-            return state.pending
+            return Self.drain(&state)
         }
+    }
+
+    /// Empties `pending`, ending its reservations.
+    private static func drain(_ state: inout State) -> [LeasedDelivery] {
+        defer {
+            state.reserved -= state.pending.count
+            state.pending.removeAll(keepingCapacity: true)
+        }
+        return state.pending
     }
 }

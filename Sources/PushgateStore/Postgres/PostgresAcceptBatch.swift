@@ -223,7 +223,6 @@ enum PostgresAcceptBatch {
         var tokens: [String] = []
         var environments: [String] = []
         var dueAt: [Int64] = []
-        var states: [String] = []
         var owners: [String] = []
         var leasedUntil: [Int64] = []
         for submission in submissions {
@@ -237,8 +236,7 @@ enum PostgresAcceptBatch {
                 environments.append(delivery.environment)
                 // Due at once: a new delivery's first attempt is at acceptance.
                 dueAt.append(submission.acceptedAt)
-                // Handed off after commit: leased already, by the gateway that accepted it.
-                states.append(submission.leaseOwner == nil ? "queued" : "sending")
+                // Handed off after commit: leased already (`sending`), by the gateway that accepted it.
                 owners.append(submission.leaseOwner ?? "")
                 leasedUntil.append(submission.leasedUntil ?? PostgresTime.null)
             }
@@ -258,13 +256,13 @@ enum PostgresAcceptBatch {
                 id, notification_id, position, app_id, vendor, token, environment, state, next_attempt_at, updated_at,
                 lease_owner, leased_until
             )
-            SELECT id, notification_id, position, app_id, vendor, token, environment, state, due_at, due_at,
+            SELECT id, notification_id, position, app_id, vendor, token, environment,
+                CASE WHEN lease_owner = '' THEN 'queued' ELSE 'sending' END, due_at, due_at,
                 NULLIF(lease_owner, ''), NULLIF(leased_until, \(PostgresTime.null))
             FROM unnest(\(ids)::uuid[], \(notificationIDs)::uuid[], \(positions)::integer[], \(apps)::text[], \
-            \(vendors)::text[], \(tokens)::text[], \(environments)::text[], \(dueAt)::bigint[], \(states)::text[], \
-            \(owners)::text[], \(leasedUntil)::bigint[])
-                AS d (id, notification_id, position, app_id, vendor, token, environment, due_at, state, lease_owner,
-                leased_until)
+            \(vendors)::text[], \(tokens)::text[], \(environments)::text[], \(dueAt)::bigint[], \(owners)::text[], \
+            \(leasedUntil)::bigint[])
+                AS d (id, notification_id, position, app_id, vendor, token, environment, due_at, lease_owner, leased_until)
             """,
             logger: logger)
     }
