@@ -37,7 +37,6 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -55,10 +54,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The HTTP CONNECT client handler both the APNs connections and the HTTP vendors use.
+        .target(
+            name: "PushgateTunnel",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "PushgateAPNS",
             dependencies: [
                 "PushgateCore",
+                "PushgateTunnel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
@@ -72,14 +81,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // What every HTTP/1.1 + JSON vendor adapter shares: the async-http-client transport with
+        // What every HTTP/1.1 + JSON vendor adapter shares: the keep-alive HTTP/1.1 transport with
         // failure stages, and the access-token cache with single-flight refresh.
         .target(
             name: "PushgateHTTPVendor",
             dependencies: [
                 "PushgateCore",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "PushgateTunnel",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -93,7 +103,6 @@ let package = Package(
             dependencies: [
                 "PushgateCore",
                 "PushgateHTTPVendor",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -106,7 +115,6 @@ let package = Package(
             dependencies: [
                 "PushgateCore",
                 "PushgateHTTPVendor",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -119,7 +127,6 @@ let package = Package(
             dependencies: [
                 "PushgateCore",
                 "PushgateHTTPVendor",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v curl >/dev/null || need+=(curl)
 command -v openssl >/dev/null || need+=(openssl)
-command -v tinyproxy >/dev/null || need+=(tinyproxy)  # the third-party CONNECT proxy the APNs adapter is tested through
+command -v tinyproxy >/dev/null || need+=(tinyproxy)  # the third-party CONNECT proxy the APNs adapter and the HTTP vendors are tested through
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)  # Schemathesis' virtualenv
 # Go and Debian's x/net: the independent HTTP/2 server of the GOAWAY interop test.
 command -v go >/dev/null || need+=(golang-go)

@@ -1,13 +1,15 @@
-import AsyncHTTPClient
+import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOSSL
 import PushgateCore
 
-/// One lane's HTTP client for a vendor's JSON API (async-http-client: a keep-alive pool, HTTP/2
-/// where the vendor offers it in ALPN). It never throws for a failed exchange: it says where the
-/// exchange failed, so adapters can tell "never sent" from "sent, no answer" (ARCHITECTURE rule 4).
+/// One lane's HTTP client for a vendor's JSON API: a pool of keep-alive HTTP/1.1 connections over
+/// TLS per origin, each request written in one flush. It never throws for a failed exchange: it
+/// says where the exchange failed, so adapters can tell "never sent" from "sent, no answer"
+/// (ARCHITECTURE rule 4).
 package final class VendorHTTPTransport: Sendable {
     package struct Configuration: Sendable {
         /// Extra PEM CA certificates to trust besides the system's (simulators).
@@ -41,68 +43,119 @@ package final class VendorHTTPTransport: Sendable {
     }
 
     package let configuration: Configuration
-    private let client: HTTPClient
+    private let settings: VendorHTTPConnection.Settings
+    private let eventLoopGroup: any EventLoopGroup
+    private let pools = NIOLockedValueBox([VendorHTTPTarget.Origin: VendorConnectionPool]())
+    /// Adapters send to one or two URLs over and over: parse each once.
+    private let targets = NIOLockedValueBox([String: VendorHTTPTarget]())
+    private let opened = NIOLockedValueBox(0)
+
+    /// Connections opened so far: keep-alive working shows as a number far below the requests.
+    package var connectionsOpened: Int { self.opened.withLockedValue { $0 } }
 
     package init(configuration: Configuration, eventLoopGroup: any EventLoopGroup) throws {
         self.configuration = configuration
+        self.eventLoopGroup = eventLoopGroup
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
+        tls.applicationProtocols = ["http/1.1"]
         if let pem = configuration.additionalTrustRootsPEM {
             tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))]
         }
-        var clientConfiguration = HTTPClient.Configuration(
-            tlsConfiguration: tls,
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .init(configuration.connectTimeout)),
-            connectionPool: .init(
-                idleTimeout: .seconds(60),
-                concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.connections
-            ),
-            proxy: configuration.proxy.map { proxy in
-                let authorization = proxy.username.map {
-                    HTTPClient.Authorization.basic(username: $0, password: proxy.password ?? "")
-                }
-                return .server(host: proxy.host, port: proxy.port, authorization: authorization)
-            },
-            decompression: .disabled
-        )
-        clientConfiguration.httpVersion = .automatic
-        self.client = HTTPClient(eventLoopGroupProvider: .shared(eventLoopGroup), configuration: clientConfiguration)
+        self.settings = VendorHTTPConnection.Settings(
+            sslContext: try NIOSSLContext(configuration: tls),
+            proxy: configuration.proxy,
+            connectTimeout: TimeAmount(configuration.connectTimeout),
+            maxResponseBytes: configuration.maxResponseBytes)
     }
 
-    /// Sends one request and waits for the complete answer or the request timeout.
+    /// Sends one request and waits for the complete answer or the request timeout, waiting for
+    /// a free connection included.
     package func send(_ request: VendorHTTPRequest, logger: Logger) async -> VendorHTTPResult {
-        let collector = ResponseCollector(limit: self.configuration.maxResponseBytes)
-        let httpRequest: HTTPClient.Request
-        do {
-            httpRequest = try HTTPClient.Request(
-                url: request.url,
-                method: request.method,
-                headers: request.headers,
-                body: request.body.map { .byteBuffer($0) }
-            )
-        } catch {
-            // A URL we built from configuration that the client refuses: nothing was sent.
-            return .failed(stage: .connect, detail: "invalid request URL: \(error)")
+        let deadline = NIODeadline.now() + TimeAmount(self.configuration.requestTimeout)
+        guard let target = self.target(for: request.url) else {
+            // A URL we built from configuration that we cannot use: nothing was sent.
+            return .failed(stage: .connect, detail: "invalid request URL (expected https://host[:port]/path)")
         }
-        let task = self.client.execute(
-            request: httpRequest,
-            delegate: collector,
-            eventLoop: .indifferent,
-            deadline: .now() + .init(self.configuration.requestTimeout),
-            logger: logger
-        )
-        do {
-            return .answered(try await task.futureResult.get())
-        } catch {
-            let stage = collector.failureStage(for: error, proxied: self.configuration.proxy != nil)
-            return .failed(stage: stage, detail: String(describing: error))
+        var headers = request.headers
+        headers.replaceOrAdd(name: "Host", value: target.hostHeader)
+        headers.replaceOrAdd(name: "Content-Length", value: String(request.body?.readableBytes ?? 0))
+        let head = HTTPRequestHead(version: .http1_1, method: request.method, uri: target.path, headers: headers)
+        let pool = self.pool(for: target.origin)
+        // A kept-alive connection the vendor closed just before we wrote is not a failed send:
+        // the request goes out once more, on a new connection.
+        for _ in 0..<2 {
+            let connection: VendorHTTPConnection
+            switch await pool.lease(deadline: deadline) {
+            case .connection(let idle):
+                connection = idle
+            case .open:
+                let opened = await VendorHTTPConnection.connect(
+                    to: target.origin, settings: self.settings, eventLoop: self.eventLoopGroup.next(),
+                    deadline: deadline)
+                switch opened {
+                case .success(let new):
+                    self.opened.withLockedValue { $0 += 1 }
+                    connection = new
+                case .failure(let failure):
+                    pool.openFailed()
+                    logger.debug(
+                        "vendor connection failed",
+                        metadata: ["vendor.origin": "\(target.origin)", "stage": "\(failure.stage)"])
+                    return .failed(stage: failure.stage, detail: failure.detail)
+                }
+            case .timedOut:
+                return .failed(
+                    stage: .queued, detail: "no connection to \(target.origin) was free within the request timeout")
+            case .shutDown:
+                return .failed(stage: .queued, detail: "the transport is shut down")
+            }
+            switch await connection.execute(head: head, body: request.body, deadline: deadline) {
+            case .answered(let response, let keepAlive):
+                pool.release(connection, reusable: keepAlive)
+                return .answered(response)
+            case .notSent:
+                pool.release(connection, reusable: false)
+            case .failed(let stage, let detail):
+                pool.release(connection, reusable: false)
+                return .failed(stage: stage, detail: detail)
+            }
         }
+        return .failed(stage: .connect, detail: "the vendor closed the connection before the request was written")
     }
 
-    /// Closes the pool once in-flight requests end.
+    /// Closes every connection; senders still waiting are turned away.
     package func shutdown() async {
-        try? await self.client.shutdown()
+        let pools = self.pools.withLockedValue { Array($0.values) }
+        for pool in pools { pool.shutdown() }
+    }
+
+    private func target(for url: String) -> VendorHTTPTarget? {
+        if let known = self.targets.withLockedValue({ $0[url] }) { return known }
+        guard let target = VendorHTTPTarget(url: url) else { return nil }
+        self.targets.withLockedValue { targets in
+            if targets.count < 64 { targets[url] = target }
+        }
+        return target
+    }
+
+    private func pool(for origin: VendorHTTPTarget.Origin) -> VendorConnectionPool {
+        self.pools.withLockedValue { pools in
+            if let pool = pools[origin] { return pool }
+            let pool = VendorConnectionPool(
+                limit: self.configuration.connections, idleTimeout: .seconds(60),
+                timerLoop: self.eventLoopGroup.next())
+            pools[origin] = pool
+            return pool
+        }
+    }
+}
+
+extension VendorHTTPTransport.Proxy {
+    /// `Proxy-Authorization` for the CONNECT request, when a user is set.
+    var authorizationHeader: String? {
+        guard let username else { return nil }
+        return "Basic " + Data((username + ":" + (self.password ?? "")).utf8).base64EncodedString()
     }
 }
 

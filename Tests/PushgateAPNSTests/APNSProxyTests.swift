@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import PushgateCore
 import PushgateSimulator
+import PushgateTestSupport
 import Testing
 
 @testable import PushgateAPNS

@@ -6,6 +6,7 @@ import NIOPosix
 import PushgateCore
 import PushgateProxy
 import PushgateSimulator
+import PushgateTestSupport
 import Testing
 
 @testable import PushgateAPNS

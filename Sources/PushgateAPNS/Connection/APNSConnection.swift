@@ -6,6 +6,7 @@ import NIOHTTP2
 import NIOPosix
 import NIOSSL
 import PushgateCore
+import PushgateTunnel
 
 /// What every connection of a pool shares.
 struct APNSConnectionSettings: Sendable {

@@ -1,22 +1,21 @@
 import Foundation
 import NIOCore
 import NIOPosix
-import PushgateTestSupport
 
 /// tinyproxy (Debian's package) as a standard third-party CONNECT proxy, in the foreground
 /// on a free loopback port. `scripts/test.sh` installs it.
 ///
 /// `@unchecked Sendable`: its stored properties are set in `init` and never change; `Process`
 /// is thread-safe for `terminate`/`waitUntilExit`.
-final class TinyProxy: @unchecked Sendable {
-    let port: Int
+package final class TinyProxy: @unchecked Sendable {
+    package let port: Int
     private let process: Process
     private let directory: URL
 
     /// - Parameters:
     ///   - allowedPort: the only CONNECT port tinyproxy allows (others get 403).
     ///   - basicAuth: user and password tinyproxy demands (others get 407).
-    init(allowedPort: Int, basicAuth: (String, String)? = nil) async throws {
+    package init(allowedPort: Int, basicAuth: (String, String)? = nil) async throws {
         self.port = try await Self.freePort()
         self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("tinyproxy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
@@ -44,7 +43,7 @@ final class TinyProxy: @unchecked Sendable {
         try await Self.waitUntilListening(port: self.port)
     }
 
-    func stop() {
+    package func stop() {
         if self.process.isRunning {
             // SIGKILL: on SIGTERM tinyproxy waits for its open tunnels to time out.
             kill(self.process.processIdentifier, SIGKILL)
@@ -53,10 +52,10 @@ final class TinyProxy: @unchecked Sendable {
         try? FileManager.default.removeItem(at: self.directory)
     }
 
-    static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tinyproxy") }
+    package static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tinyproxy") }
 
     /// A port nothing listens on right now.
-    static func freePort() async throws -> Int { try await freeLoopbackPort() }
+    package static func freePort() async throws -> Int { try await freeLoopbackPort() }
 
     private static func waitUntilListening(port: Int) async throws {
         for _ in 0..<100 {

@@ -1,23 +1,23 @@
 import NIOCore
 import NIOTLS
-import PushgateCore
 
-/// Opens a tunnel with `CONNECT host:port` and removes itself once the proxy answers 2xx.
+/// Opens a tunnel with `CONNECT host:port` and removes itself once the proxy answers 2xx. Shared by
+/// the APNs connections and the HTTP vendors' transport.
 ///
 /// Written here rather than using swift-nio-extras' `NIOHTTP1ProxyConnectHandler` because
 /// that one hides the proxy's status code, and a precise failure (407 vs 403 vs 502/504) is
-/// what tells ops whether credentials, the allowlist or the route to Apple is at fault.
-final class ProxyConnectHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+/// what tells ops whether credentials, the allowlist or the route to the vendor is at fault.
+package final class ProxyConnectHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    package typealias InboundIn = ByteBuffer
+    package typealias InboundOut = ByteBuffer
+    package typealias OutboundIn = ByteBuffer
+    package typealias OutboundOut = ByteBuffer
 
     /// The proxy's answer, when it is not a 2xx.
-    struct Refusal: Error, CustomStringConvertible {
-        var status: Int
-        var reason: String
-        var description: String { "the proxy answered \(self.status) \(self.reason)" }
+    package struct Refusal: Error, CustomStringConvertible {
+        package var status: Int
+        package var reason: String
+        package var description: String { "the proxy answered \(self.status) \(self.reason)" }
     }
 
     private static let maximumHeadBytes = 16_384
@@ -30,7 +30,7 @@ final class ProxyConnectHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var requestSent = false
     private var done = false
 
-    init(
+    package init(
         targetHost: String,
         targetPort: Int,
         authorization: String?,
@@ -43,11 +43,11 @@ final class ProxyConnectHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.completion = completion
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
+    package func handlerAdded(context: ChannelHandlerContext) {
         if context.channel.isActive { self.sendRequest(context: context) }
     }
 
-    func channelActive(context: ChannelHandlerContext) {
+    package func channelActive(context: ChannelHandlerContext) {
         self.sendRequest(context: context)
         context.fireChannelActive()
     }
@@ -62,7 +62,7 @@ final class ProxyConnectHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.writeAndFlush(self.wrapOutboundOut(context.channel.allocator.buffer(string: head)), promise: nil)
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = self.unwrapInboundIn(data)
         guard !self.done else {
             context.fireChannelRead(self.wrapInboundOut(incoming))
@@ -96,7 +96,7 @@ final class ProxyConnectHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.pipeline.syncOperations.removeHandler(self, promise: nil)
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if !self.done, case TLSUserEvent.handshakeCompleted = event {
             self.onProxyTLSEstablished()
             return  // The proxy's TLS is ours alone; later handlers wait for the upstream handshake.
@@ -104,7 +104,7 @@ final class ProxyConnectHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    package func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard !self.done else {
             context.fireErrorCaught(error)
             return
@@ -112,7 +112,7 @@ final class ProxyConnectHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.fail(context: context, error)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    package func channelInactive(context: ChannelHandlerContext) {
         if !self.done {
             self.done = true
             self.completion.fail(Refusal(status: 0, reason: "(the proxy closed the connection)"))

@@ -1,0 +1,143 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import PushgateCore
+import PushgateTunnel
+
+/// One keep-alive HTTP/1.1 connection over TLS to a vendor origin, directly or through a
+/// CONNECT proxy. It carries one exchange at a time; the pool hands it to one sender at a time.
+final class VendorHTTPConnection: Sendable {
+    /// What every connection of a transport is opened with.
+    struct Settings: Sendable {
+        var sslContext: NIOSSLContext
+        var proxy: VendorHTTPTransport.Proxy?
+        var connectTimeout: TimeAmount
+        var maxResponseBytes: Int
+    }
+
+    private let channel: any Channel
+    private let handler: NIOLoopBound<VendorHTTPConnectionHandler>
+
+    private init(channel: any Channel, handler: NIOLoopBound<VendorHTTPConnectionHandler>) {
+        self.channel = channel
+        self.handler = handler
+    }
+
+    /// Open and not told to close by the vendor (thread-safe: NIO keeps `isActive` atomic).
+    var isOpen: Bool { self.channel.isActive }
+
+    func close() {
+        self.channel.close(promise: nil)
+    }
+
+    /// Runs one exchange; never throws: the result says how far a failed exchange got.
+    func execute(head: HTTPRequestHead, body: ByteBuffer?, deadline: NIODeadline) async -> VendorExchangeResult {
+        let promise = self.channel.eventLoop.makePromise(of: VendorExchangeResult.self)
+        let handler = self.handler
+        self.channel.eventLoop.execute {
+            handler.value.start(head: head, body: body, deadline: deadline, promise: promise)
+        }
+        do {
+            return try await promise.futureResult.get()
+        } catch {
+            return .failed(stage: .requestWrite, detail: "\(error)")
+        }
+    }
+
+    /// Connects (through the proxy when one is set) and completes the TLS handshake with the
+    /// vendor before `deadline`; the failure says which step did not complete.
+    static func connect(
+        to origin: VendorHTTPTarget.Origin, settings: Settings, eventLoop: any EventLoop, deadline: NIODeadline
+    ) async -> Result<VendorHTTPConnection, VendorConnectFailure> {
+        let proxy = settings.proxy
+        let setup = eventLoop.makePromise(of: Void.self)
+        let maxResponseBytes = settings.maxResponseBytes
+        let sslContext = settings.sslContext
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(min(settings.connectTimeout, max(.zero, deadline - .now())))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = VendorHTTPConnectionHandler(
+                        setup: setup, setupStage: proxy == nil ? .upstreamTLS : .proxyConnect,
+                        setupDeadline: deadline, maxResponseBytes: maxResponseBytes)
+                    let sync = channel.pipeline.syncOperations
+                    guard let proxy else {
+                        try Self.addVendorHandlers(sync, origin: origin, sslContext: sslContext, before: nil)
+                        try sync.addHandler(handler)
+                        return
+                    }
+                    let tunnel = channel.eventLoop.makePromise(of: Void.self)
+                    try sync.addHandler(
+                        ProxyConnectHandler(
+                            targetHost: origin.host, targetPort: origin.port,
+                            authorization: proxy.authorizationHeader, onProxyTLSEstablished: {}, completion: tunnel))
+                    try sync.addHandler(handler)
+                    tunnel.futureResult.assumeIsolated().whenComplete { result in
+                        switch result {
+                        case .success:
+                            handler.setupStage = .upstreamTLS
+                            do {
+                                try Self.addVendorHandlers(
+                                    sync, origin: origin, sslContext: sslContext, before: handler)
+                            } catch {
+                                handler.failSetup(VendorConnectFailure(stage: .upstreamTLS, detail: "\(error)"))
+                            }
+                        case .failure(let error):
+                            handler.failSetup(VendorConnectFailure(stage: .proxyConnect, detail: "proxy: \(error)"))
+                        }
+                    }
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: proxy?.host ?? origin.host, port: proxy?.port ?? origin.port)
+                .get()
+        } catch {
+            // The handler may never have been added; its promise must not be left pending.
+            setup.fail(error)
+            return .failure(Self.connectFailure(error, proxied: proxy != nil))
+        }
+        do {
+            try await setup.futureResult.get()
+            let handler = try await channel.eventLoop.submit {
+                NIOLoopBound(
+                    try channel.pipeline.syncOperations.handler(type: VendorHTTPConnectionHandler.self),
+                    eventLoop: channel.eventLoop)
+            }.get()
+            return .success(VendorHTTPConnection(channel: channel, handler: handler))
+        } catch {
+            channel.close(promise: nil)
+            if let failure = error as? VendorConnectFailure { return .failure(failure) }
+            return .failure(VendorConnectFailure(stage: .upstreamTLS, detail: "\(error)"))
+        }
+    }
+
+    /// TLS to the vendor, then the HTTP/1.1 codec.
+    private static func addVendorHandlers(
+        _ sync: ChannelPipeline.SynchronousOperations, origin: VendorHTTPTarget.Origin, sslContext: NIOSSLContext,
+        before handler: VendorHTTPConnectionHandler?
+    ) throws {
+        let isIPLiteral = (try? SocketAddress(ipAddress: origin.host, port: 0)) != nil
+        let tls = try NIOSSLClientHandler(context: sslContext, serverHostname: isIPLiteral ? nil : origin.host)
+        if let handler {
+            try sync.addHandler(tls, position: .before(handler))
+            try sync.addHTTPClientHandlers(position: .before(handler))
+        } else {
+            try sync.addHandler(tls)
+            try sync.addHTTPClientHandlers()
+        }
+    }
+
+    /// Which step a failed TCP connect (to the vendor or the proxy) stopped at.
+    static func connectFailure(_ error: any Error, proxied: Bool) -> VendorConnectFailure {
+        let connect: FailureStage = proxied ? .proxyTCP : .connect
+        if let error = error as? NIOConnectionError {
+            let resolved = error.dnsAError == nil || error.dnsAAAAError == nil
+            let stage = resolved || !error.connectionErrors.isEmpty ? connect : (proxied ? .proxyTCP : .resolve)
+            return VendorConnectFailure(stage: stage, detail: "\(error)")
+        }
+        return VendorConnectFailure(stage: connect, detail: "\(error)")
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import PushgateCore
+import PushgateHTTPVendor
+import PushgateSimulator
+import PushgateTestSupport
+import Testing
+
+/// The transport every HTTP vendor adapter shares, over real TLS against the Huawei simulator (an
+/// HTTP/1.1 vendor server like the others) and through tinyproxy, a third-party CONNECT proxy.
+@Suite("the HTTP vendors' transport")
+struct VendorHTTPTransportTests {
+    static func transport(
+        _ fixture: HuaweiFixture, _ change: (inout VendorHTTPTransport.Configuration) -> Void = { _ in }
+    ) throws -> VendorHTTPTransport {
+        var configuration = fixture.configuration().transport
+        change(&configuration)
+        return try VendorHTTPTransport(
+            configuration: configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+    }
+
+    static func counters(_ fixture: HuaweiFixture) -> VendorHTTPRequest {
+        VendorHTTPRequest(method: .GET, url: fixture.endpoint + "/_sim/counters")
+    }
+
+    /// The status of an answer, or the stage of a failure.
+    static func outcome(_ result: VendorHTTPResult) -> String {
+        switch result {
+        case .answered(let response): "\(response.status.code)"
+        case .failed(let stage, _): "\(stage)"
+        }
+    }
+
+    @Test("200 requests from 20 senders share the pool's 2 kept-alive connections")
+    func keepAlive() async throws {
+        try await HuaweiFixture.with { fixture in
+            let transport = try Self.transport(fixture) { $0.connections = 2 }
+            let outcomes = await withTaskGroup(of: [String].self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        var outcomes: [String] = []
+                        for _ in 0..<10 {
+                            let result = await transport.send(Self.counters(fixture), logger: HuaweiFixture.logger)
+                            outcomes.append(Self.outcome(result))
+                        }
+                        return outcomes
+                    }
+                }
+                return await group.reduce(into: []) { $0 += $1 }
+            }
+            await transport.shutdown()
+            #expect(outcomes == Array(repeating: "200", count: 200))
+            #expect(transport.connectionsOpened == 2)
+        }
+    }
+
+    @Test("the request and its body arrive whole: a form with + / = in a value gets a token")
+    func formBody() async throws {
+        try await HuaweiFixture.with { fixture in
+            let transport = try Self.transport(fixture)
+            let request = VendorHTTPRequest.form(
+                url: fixture.endpoint + "/oauth2/v3/token",
+                fields: [
+                    ("grant_type", "client_credentials"), ("client_id", HuaweiFixture.appID),
+                    ("client_secret", HuaweiFixture.secret),
+                ])
+            let result = await transport.send(request, logger: HuaweiFixture.logger)
+            await transport.shutdown()
+            guard case .answered(let response) = result else {
+                Issue.record("no answer: \(Self.outcome(result))")
+                return
+            }
+            #expect(response.status == .ok)
+            #expect(String(buffer: response.body).contains("access_token"))
+        }
+    }
+
+    @Test("nothing listening: the failure is at connect, and the vendor cannot have the request")
+    func refused() async throws {
+        let port = try await freeLoopbackPort()
+        let transport = try VendorHTTPTransport(
+            configuration: .init(), eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+        let result = await transport.send(
+            VendorHTTPRequest(method: .GET, url: "https://127.0.0.1:\(port)/"), logger: HuaweiFixture.logger)
+        await transport.shutdown()
+        #expect(Self.outcome(result) == "connect")
+        #expect(!FailureStage.connect.vendorMayHaveReceived)
+    }
+
+    @Test("a vendor certificate nobody we trust signed fails at upstreamTLS")
+    func untrustedCertificate() async throws {
+        try await HuaweiFixture.with { fixture in
+            let transport = try Self.transport(fixture) { $0.additionalTrustRootsPEM = nil }
+            let result = await transport.send(Self.counters(fixture), logger: HuaweiFixture.logger)
+            await transport.shutdown()
+            #expect(Self.outcome(result) == "upstreamTLS")
+        }
+    }
+
+    @Test("a large answer is cut at the configured limit")
+    func answerLimit() async throws {
+        try await HuaweiFixture.with { fixture in
+            let transport = try Self.transport(fixture) { $0.maxResponseBytes = 10 }
+            let result = await transport.send(Self.counters(fixture), logger: HuaweiFixture.logger)
+            // The connection stays usable: the rest of the answer was read, not left in the pipe.
+            let again = await transport.send(Self.counters(fixture), logger: HuaweiFixture.logger)
+            await transport.shutdown()
+            guard case .answered(let response) = result else {
+                Issue.record("no answer: \(Self.outcome(result))")
+                return
+            }
+            #expect(response.body.readableBytes == 10)
+            #expect(Self.outcome(again) == "200")
+            #expect(transport.connectionsOpened == 1)
+        }
+    }
+
+    @Test(
+        "through tinyproxy: requests reach the vendor; refused credentials fail at proxyConnect, a dead proxy at proxyTCP",
+        .enabled(if: TinyProxy.isInstalled, "tinyproxy is installed by scripts/test.sh"))
+    func throughTinyproxy() async throws {
+        try await HuaweiFixture.with { fixture in
+            let tinyproxy = try await TinyProxy(allowedPort: fixture.simulator.port, basicAuth: ("gw", "pw"))
+            defer { tinyproxy.stop() }
+            let through = try Self.transport(fixture) {
+                $0.proxy = .init(host: "127.0.0.1", port: tinyproxy.port, username: "gw", password: "pw")
+            }
+            var outcomes: [String] = []
+            for _ in 0..<5 {
+                outcomes.append(Self.outcome(await through.send(Self.counters(fixture), logger: HuaweiFixture.logger)))
+            }
+            await through.shutdown()
+            #expect(outcomes == Array(repeating: "200", count: 5))
+            #expect(through.connectionsOpened == 1, "one tunnel, kept alive")
+
+            let refused = try Self.transport(fixture) {
+                $0.proxy = .init(host: "127.0.0.1", port: tinyproxy.port, username: "gw", password: "wrong")
+            }
+            #expect(
+                Self.outcome(await refused.send(Self.counters(fixture), logger: HuaweiFixture.logger)) == "proxyConnect"
+            )
+            await refused.shutdown()
+
+            let deadPort = try await freeLoopbackPort()
+            let dead = try Self.transport(fixture) { $0.proxy = .init(host: "127.0.0.1", port: deadPort) }
+            #expect(Self.outcome(await dead.send(Self.counters(fixture), logger: HuaweiFixture.logger)) == "proxyTCP")
+            await dead.shutdown()
+        }
+    }
+}
