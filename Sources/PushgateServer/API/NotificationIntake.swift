@@ -71,7 +71,7 @@ struct NotificationIntake: Sendable {
         let expiresAt = parsed.expiresAt(acceptedAt: acceptedAt, defaultTTL: app.defaultTTL)
         let targets = try self.validateTargets(parsed, app: app, expiresAt: expiresAt)
 
-        let notificationID = UUID()
+        let notificationID = UUID.timeOrdered()
         var submission = Submission(
             notificationID: notificationID,
             appID: app.id,
@@ -139,7 +139,7 @@ struct NotificationIntake: Sendable {
         var targets: [Submission.Target] = []
         targets.reserveCapacity(parsed.targets.count)
         for (index, device) in parsed.targets.enumerated() {
-            let deliveryID = UUID()
+            let deliveryID = UUID.timeOrdered()
             targets.append(Submission.Target(deliveryID: deliveryID, device: device))
             guard let adapter = self.api.router.adapter(app: app.id, vendor: device.vendor) else {
                 let configured = self.api.router.vendors(app: app.id).map(\.rawValue).sorted().joined(separator: ", ")
