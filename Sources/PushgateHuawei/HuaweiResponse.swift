@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import PushgateCore
 import PushgateHTTPVendor
 
 /// Huawei's answer to a send: `{"code":"80000000","msg":"Success","requestId":"…"}`, `code` a
@@ -19,17 +20,17 @@ struct HuaweiResponse: Sendable {
     /// Parses the body whatever the HTTP status (Huawei puts its code in 4xx and 5xx bodies
     /// too); a body without a code leaves the status to decide.
     init(_ response: VendorHTTPResponse) {
-        let object =
-            (try? JSONSerialization.jsonObject(with: Data(buffer: response.body), options: [])) as? [String: Any]
+        let object = (try? JSONParser.parse(Array(response.body.readableBytesView)))?.objectValue
         self.code = Self.text(object?["code"])
         self.message = Self.text(object?["msg"])
         self.requestID = Self.text(object?["requestId"])
     }
 
-    private static func text(_ value: Any?) -> String? {
+    private static func text(_ value: JSONValue?) -> String? {
         switch value {
-        case let text as String: text.isEmpty ? nil : text
-        case let number as NSNumber: number.stringValue
+        case .string(let text)?: text.isEmpty ? nil : text
+        case .integer(let number)?: String(number)
+        case .number(let number)?: String(number)
         default: nil
         }
     }

@@ -1,22 +1,20 @@
-import PushgateCore
-
-/// A strict RFC 8259 parser from request bytes to `JSONValue`.
+/// A strict RFC 8259 parser from request (or vendor answer) bytes to `JSONValue`.
 ///
 /// Why not `JSONDecoder`: the API must tell malformed JSON (400) from well-formed JSON with the
 /// wrong shape (422, naming the field), reject duplicate object keys (two `token`s would be
 /// ambiguous), and bound nesting depth; and decoding `JSONValue` through `Codable` costs a
 /// thrown error per attempted type for every string in the body, on the hottest route.
-struct JSONParser {
+package struct JSONParser {
     /// Why the bytes are not one JSON value, with the byte offset where parsing stopped.
-    struct SyntaxError: Error, Hashable, Sendable, CustomStringConvertible {
-        var message: String
-        var offset: Int
-        var description: String { "\(self.message) at byte \(self.offset)" }
+    package struct SyntaxError: Error, Hashable, Sendable, CustomStringConvertible {
+        package var message: String
+        package var offset: Int
+        package var description: String { "\(self.message) at byte \(self.offset)" }
     }
 
     /// Objects and arrays nested deeper than this are refused: the parser recurses, and no
     /// notification needs more.
-    static let maxDepth = 64
+    package static let maxDepth = 64
 
     private let bytes: [UInt8]
     private var index = 0
@@ -26,7 +24,7 @@ struct JSONParser {
     }
 
     /// Parses exactly one JSON value (surrounding whitespace allowed).
-    static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
+    package static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
         var parser = JSONParser(bytes: bytes)
         // A UTF-8 byte order mark is not JSON (RFC 8259 §8.1) but some clients send one.
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
