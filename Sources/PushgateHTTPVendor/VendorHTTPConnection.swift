@@ -114,19 +114,21 @@ final class VendorHTTPConnection: Sendable {
         }
     }
 
-    /// TLS to the vendor, then the HTTP/1.1 codec.
+    /// TLS to the vendor, then the HTTP/1.1 codec (our encoder: one buffer per request).
     private static func addVendorHandlers(
         _ sync: ChannelPipeline.SynchronousOperations, origin: VendorHTTPTarget.Origin, sslContext: NIOSSLContext,
         before handler: VendorHTTPConnectionHandler?
     ) throws {
         let isIPLiteral = (try? SocketAddress(ipAddress: origin.host, port: 0)) != nil
         let tls = try NIOSSLClientHandler(context: sslContext, serverHostname: isIPLiteral ? nil : origin.host)
+        let handlers: [any ChannelHandler] = [
+            tls, VendorHTTPRequestEncoder(),
+            ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)),
+        ]
         if let handler {
-            try sync.addHandler(tls, position: .before(handler))
-            try sync.addHTTPClientHandlers(position: .before(handler))
+            try sync.addHandlers(handlers, position: .before(handler))
         } else {
-            try sync.addHandler(tls)
-            try sync.addHTTPClientHandlers()
+            try sync.addHandlers(handlers)
         }
     }
 

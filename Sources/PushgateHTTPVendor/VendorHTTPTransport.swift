@@ -78,6 +78,10 @@ package final class VendorHTTPTransport: Sendable {
             return .failed(stage: .connect, detail: "invalid request URL (expected https://host[:port]/path)")
         }
         var headers = request.headers
+        // The encoder writes headers as given: a line break would start a header of its own.
+        if let unsafe = headers.first(where: { !Self.isSafe($0.name) || !Self.isSafe($0.value) }) {
+            return .failed(stage: .connect, detail: "header \(unsafe.name) has a line break or NUL: not sent")
+        }
         headers.replaceOrAdd(name: "Host", value: target.hostHeader)
         headers.replaceOrAdd(name: "Content-Length", value: String(request.body?.readableBytes ?? 0))
         let head = HTTPRequestHead(version: .http1_1, method: request.method, uri: target.path, headers: headers)
@@ -128,6 +132,10 @@ package final class VendorHTTPTransport: Sendable {
     package func shutdown() async {
         let pools = self.pools.withLockedValue { Array($0.values) }
         for pool in pools { pool.shutdown() }
+    }
+
+    private static func isSafe(_ text: String) -> Bool {
+        !text.utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 }
     }
 
     private func target(for url: String) -> VendorHTTPTarget? {

@@ -90,6 +90,20 @@ struct VendorHTTPTransportTests {
         #expect(!FailureStage.connect.vendorMayHaveReceived)
     }
 
+    @Test("a header value with a line break is refused before anything is sent")
+    func headerInjection() async throws {
+        try await HuaweiFixture.with { fixture in
+            let transport = try Self.transport(fixture)
+            var request = Self.counters(fixture)
+            request.headers.add(name: "Authorization", value: "Bearer x\r\nX-Injected: 1")
+            let result = await transport.send(request, logger: HuaweiFixture.logger)
+            await transport.shutdown()
+            #expect(Self.outcome(result) == "connect")
+            #expect(transport.connectionsOpened == 0)
+            #expect(fixture.simulator.counters().requests == 0)
+        }
+    }
+
     @Test("a vendor certificate nobody we trust signed fails at upstreamTLS")
     func untrustedCertificate() async throws {
         try await HuaweiFixture.with { fixture in
