@@ -105,7 +105,9 @@ else
   key=$(cat "$work/data/demo-api-key")
 fi
 mode="serve --demo (simulator in-process)"
-$external && mode="serve --config, simulate apns in its own process, store ${store:-sqlite}, $instances instance(s)"
+# The store URL as printed: its password, if any, left out.
+shown_store=$(printf '%s' "${store:-sqlite}" | sed -E 's#^([a-z]+://[^:/@]*):[^@]*@#\1:***@#')
+$external && mode="serve --config, simulate apns in its own process, store $shown_store, $instances instance(s)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "mode: $mode"
 
