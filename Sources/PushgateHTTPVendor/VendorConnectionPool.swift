@@ -81,6 +81,8 @@ final class VendorConnectionPool: Sendable {
                     if let lease = state.takeFree(limit: self.limit, idleTimeout: self.idleTimeout, now: .now()) {
                         return lease
                     }
+                    // Cancelled before it could be registered: `onCancel` found nothing to resume.
+                    if Task.isCancelled { return .timedOut }
                     let timeout = self.timerLoop.scheduleTask(deadline: deadline) {
                         self.resumeWaiter(id, with: .timedOut)
                     }

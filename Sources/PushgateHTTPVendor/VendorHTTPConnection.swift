@@ -52,28 +52,33 @@ final class VendorHTTPConnection: Sendable {
         to origin: VendorHTTPTarget.Origin, settings: Settings, eventLoop: any EventLoop, deadline: NIODeadline
     ) async -> Result<VendorHTTPConnection, VendorConnectFailure> {
         let proxy = settings.proxy
-        let setup = eventLoop.makePromise(of: Void.self)
         let maxResponseBytes = settings.maxResponseBytes
         let sslContext = settings.sslContext
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(min(settings.connectTimeout, max(.zero, deadline - .now())))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let setup = channel.eventLoop.makePromise(of: Void.self)
                     let handler = VendorHTTPConnectionHandler(
                         setup: setup, setupStage: proxy == nil ? .upstreamTLS : .proxyConnect,
                         setupDeadline: deadline, maxResponseBytes: maxResponseBytes)
                     let sync = channel.pipeline.syncOperations
-                    guard let proxy else {
-                        try Self.addVendorHandlers(sync, origin: origin, sslContext: sslContext, before: nil)
+                    do {
                         try sync.addHandler(handler)
+                    } catch {
+                        setup.fail(error)  // never added: nothing else would complete it
+                        throw error
+                    }
+                    guard let proxy else {
+                        try Self.addVendorHandlers(sync, origin: origin, sslContext: sslContext, before: handler)
                         return
                     }
                     let tunnel = channel.eventLoop.makePromise(of: Void.self)
                     try sync.addHandler(
                         ProxyConnectHandler(
                             targetHost: origin.host, targetPort: origin.port,
-                            authorization: proxy.authorizationHeader, onProxyTLSEstablished: {}, completion: tunnel))
-                    try sync.addHandler(handler)
+                            authorization: proxy.authorizationHeader, onProxyTLSEstablished: {}, completion: tunnel),
+                        position: .before(handler))
                     tunnel.futureResult.assumeIsolated().whenComplete { result in
                         switch result {
                         case .success:
@@ -95,17 +100,15 @@ final class VendorHTTPConnection: Sendable {
             channel = try await bootstrap.connect(host: proxy?.host ?? origin.host, port: proxy?.port ?? origin.port)
                 .get()
         } catch {
-            // The handler may never have been added; its promise must not be left pending.
-            setup.fail(error)
             return .failure(Self.connectFailure(error, proxied: proxy != nil))
         }
         do {
-            try await setup.futureResult.get()
-            let handler = try await channel.eventLoop.submit {
-                NIOLoopBound(
-                    try channel.pipeline.syncOperations.handler(type: VendorHTTPConnectionHandler.self),
-                    eventLoop: channel.eventLoop)
+            // The winning attempt's handler, and its own readiness.
+            let (handler, ready) = try await channel.eventLoop.submit {
+                let handler = try channel.pipeline.syncOperations.handler(type: VendorHTTPConnectionHandler.self)
+                return (NIOLoopBound(handler, eventLoop: channel.eventLoop), handler.ready)
             }.get()
+            try await ready.get()
             return .success(VendorHTTPConnection(channel: channel, handler: handler))
         } catch {
             channel.close(promise: nil)
@@ -117,7 +120,7 @@ final class VendorHTTPConnection: Sendable {
     /// TLS to the vendor, then the HTTP/1.1 codec (our encoder: one buffer per request).
     private static func addVendorHandlers(
         _ sync: ChannelPipeline.SynchronousOperations, origin: VendorHTTPTarget.Origin, sslContext: NIOSSLContext,
-        before handler: VendorHTTPConnectionHandler?
+        before handler: VendorHTTPConnectionHandler
     ) throws {
         let isIPLiteral = (try? SocketAddress(ipAddress: origin.host, port: 0)) != nil
         let tls = try NIOSSLClientHandler(context: sslContext, serverHostname: isIPLiteral ? nil : origin.host)
@@ -125,11 +128,7 @@ final class VendorHTTPConnection: Sendable {
             tls, VendorHTTPRequestEncoder(),
             ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)),
         ]
-        if let handler {
-            try sync.addHandlers(handlers, position: .before(handler))
-        } else {
-            try sync.addHandlers(handlers)
-        }
+        try sync.addHandlers(handlers, position: .before(handler))
     }
 
     /// Which step a failed TCP connect (to the vendor or the proxy) stopped at.

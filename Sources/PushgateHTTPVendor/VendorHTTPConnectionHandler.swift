@@ -45,8 +45,14 @@ final class VendorHTTPConnectionHandler: ChannelDuplexHandler {
     private var exchange: Exchange?
     private var lastError: (any Error)?
 
+    /// Completes once the connection is ready; fails with a `VendorConnectFailure`.
+    let ready: EventLoopFuture<Void>
+
+    /// `setup` is this channel's own: Happy Eyeballs runs the channel initializer once per
+    /// connection attempt, and a losing attempt must not fail the winner's setup.
     init(setup: EventLoopPromise<Void>, setupStage: FailureStage, setupDeadline: NIODeadline, maxResponseBytes: Int) {
         self.setup = setup
+        self.ready = setup.futureResult
         self.setupStage = setupStage
         self.setupDeadline = setupDeadline
         self.maxResponseBytes = maxResponseBytes
@@ -97,6 +103,11 @@ final class VendorHTTPConnectionHandler: ChannelDuplexHandler {
     ) {
         guard let context = self.context, self.setup == nil, self.exchange == nil, context.channel.isActive else {
             promise.succeed(.notSent("the connection closed before the request was written"))
+            return
+        }
+        guard deadline > .now() else {
+            // Written now, it could only time out: an ambiguous outcome for nothing.
+            promise.succeed(.failed(stage: .queued, detail: "the request timeout passed before it could be written"))
             return
         }
         var exchange = Exchange(promise: promise)

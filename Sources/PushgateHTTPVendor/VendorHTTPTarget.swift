@@ -23,6 +23,8 @@ struct VendorHTTPTarget: Sendable {
         let port = components.port ?? 443
         guard (1...65535).contains(port) else { return nil }
         let host = rawHost.hasPrefix("[") ? String(rawHost.dropFirst().dropLast()) : rawHost
+        // Printable ASCII without spaces or slashes: the host goes into `Host:` and CONNECT lines.
+        guard host.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }) else { return nil }
         let hostForHeader = host.contains(":") ? "[\(host)]" : host
         var path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
         if let query = components.percentEncodedQuery { path += "?" + query }

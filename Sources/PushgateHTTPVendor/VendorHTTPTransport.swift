@@ -49,6 +49,7 @@ package final class VendorHTTPTransport: Sendable {
     /// Adapters send to one or two URLs over and over: parse each once.
     private let targets = NIOLockedValueBox([String: VendorHTTPTarget]())
     private let opened = NIOLockedValueBox(0)
+    private let isShutDown = NIOLockedValueBox(false)
 
     /// Connections opened so far: keep-alive working shows as a number far below the requests.
     package var connectionsOpened: Int { self.opened.withLockedValue { $0 } }
@@ -82,6 +83,7 @@ package final class VendorHTTPTransport: Sendable {
         if let unsafe = headers.first(where: { !Self.isSafe($0.name) || !Self.isSafe($0.value) }) {
             return .failed(stage: .connect, detail: "header \(unsafe.name) has a line break or NUL: not sent")
         }
+        headers.remove(name: "Transfer-Encoding")  // framed by Content-Length, always
         headers.replaceOrAdd(name: "Host", value: target.hostHeader)
         headers.replaceOrAdd(name: "Content-Length", value: String(request.body?.readableBytes ?? 0))
         let head = HTTPRequestHead(version: .http1_1, method: request.method, uri: target.path, headers: headers)
@@ -114,6 +116,11 @@ package final class VendorHTTPTransport: Sendable {
             case .shutDown:
                 return .failed(stage: .queued, detail: "the transport is shut down")
             }
+            guard deadline > .now() else {
+                // Written now, it could only time out: an ambiguous outcome for nothing.
+                pool.release(connection, reusable: true)
+                return .failed(stage: .queued, detail: "the request timeout passed before a connection was ready")
+            }
             switch await connection.execute(head: head, body: request.body, deadline: deadline) {
             case .answered(let response, let keepAlive):
                 pool.release(connection, reusable: keepAlive)
@@ -130,6 +137,7 @@ package final class VendorHTTPTransport: Sendable {
 
     /// Closes every connection; senders still waiting are turned away.
     package func shutdown() async {
+        self.isShutDown.withLockedValue { $0 = true }
         let pools = self.pools.withLockedValue { Array($0.values) }
         for pool in pools { pool.shutdown() }
     }
@@ -153,6 +161,8 @@ package final class VendorHTTPTransport: Sendable {
             let pool = VendorConnectionPool(
                 limit: self.configuration.connections, idleTimeout: .seconds(60),
                 timerLoop: self.eventLoopGroup.next())
+            // A pool made after shutdown turns every sender away.
+            if self.isShutDown.withLockedValue({ $0 }) { pool.shutdown() }
             pools[origin] = pool
             return pool
         }

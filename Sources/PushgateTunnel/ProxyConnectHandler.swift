@@ -112,6 +112,15 @@ package final class ProxyConnectHandler: ChannelDuplexHandler, RemovableChannelH
         self.fail(context: context, error)
     }
 
+    /// A channel whose connect failed is torn down without ever being active or inactive: the
+    /// caller still gets its answer.
+    package func handlerRemoved(context: ChannelHandlerContext) {
+        if !self.done {
+            self.done = true
+            self.completion.fail(Refusal(status: 0, reason: "(the connection to the proxy was closed)"))
+        }
+    }
+
     package func channelInactive(context: ChannelHandlerContext) {
         if !self.done {
             self.done = true

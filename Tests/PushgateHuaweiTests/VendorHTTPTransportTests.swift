@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import PushgateCore
 import PushgateHTTPVendor
+import PushgateHuawei
 import PushgateSimulator
 import PushgateTestSupport
 import Testing
@@ -88,6 +89,46 @@ struct VendorHTTPTransportTests {
         await transport.shutdown()
         #expect(Self.outcome(result) == "connect")
         #expect(!FailureStage.connect.vendorMayHaveReceived)
+    }
+
+    @Test("a host name is resolved, sent as SNI and checked against the certificate")
+    func hostName() async throws {
+        try await HuaweiFixture.with { fixture in
+            // The simulator's certificate names localhost (and 127.0.0.1); where localhost also
+            // resolves to ::1, on which nothing listens, this is a Happy Eyeballs race too.
+            let transport = try Self.transport(fixture)
+            let request = VendorHTTPRequest(
+                method: .GET, url: "https://localhost:\(fixture.simulator.port)/_sim/counters")
+            let outcomes = [
+                Self.outcome(await transport.send(request, logger: HuaweiFixture.logger)),
+                Self.outcome(await transport.send(request, logger: HuaweiFixture.logger)),
+            ]
+            await transport.shutdown()
+            #expect(outcomes == ["200", "200"])
+            #expect(transport.connectionsOpened == 1)
+        }
+    }
+
+    @Test("a sender waiting for the only connection is turned away at shutdown, never sent")
+    func waitingSenderAtShutdown() async throws {
+        try await HuaweiFixture.with { fixture in
+            var configuration = fixture.configuration()
+            configuration.transport.connections = 1
+            configuration.transport.requestTimeout = .seconds(3)
+            let adapter = try HuaweiAdapter(
+                configuration: configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+                logger: HuaweiFixture.logger)
+            // Authorised and connected first, so the one connection is all there is.
+            _ = await adapter.send(HuaweiFixture.batch(["GOOD-warm"]), logger: HuaweiFixture.logger)
+            async let hanging = adapter.send(HuaweiFixture.batch(["HANG-1"]), logger: HuaweiFixture.logger)
+            try await Task.sleep(for: .milliseconds(300))
+            async let waiting = adapter.send(HuaweiFixture.batch(["GOOD-2"]), logger: HuaweiFixture.logger)
+            try await Task.sleep(for: .milliseconds(300))
+            await adapter.shutdown()
+            #expect(await waiting.map(\.outcome) == [.retryable(after: nil, stage: .queued)])
+            #expect(await hanging.map(\.outcome) == [.ambiguous(stage: .awaitingResponse)])
+            #expect(fixture.simulator.counters().requests == 2, "the warm-up and the hanging one; GOOD-2 never left")
+        }
     }
 
     @Test("a header value with a line break is refused before anything is sent")
