@@ -15,19 +15,19 @@ struct XiaomiResponseClassifier: Sendable {
         var badRegids: Set<String>
 
         init(_ response: VendorHTTPResponse) {
-            let object =
-                (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any]
+            let object = (try? JSONParser.parse(Array(response.body.readableBytesView)))?.objectValue
             switch object?["code"] {
-            case let number as NSNumber: self.code = number.intValue
-            case let text as String: self.code = Int(text)
+            case .integer(let number)?: self.code = number
+            case .number(let number)?: self.code = Int(exactly: number)
+            case .string(let text)?: self.code = Int(text)
             default: self.code = nil
             }
-            let reason = [object?["reason"], object?["description"]].compactMap { $0 as? String }.first
+            let reason = [object?["reason"], object?["description"]].compactMap { $0?.stringValue }.first
             self.reason = reason.flatMap { $0.isEmpty ? nil : $0 }
-            let data = object?["data"] as? [String: Any]
-            self.messageID = (data?["id"] as? String) ?? (object?["trace_id"] as? String)
+            let data = object?["data"]?.objectValue
+            self.messageID = data?["id"]?.stringValue ?? object?["trace_id"]?.stringValue
             // One client spells it bad_regIds: match the key case-insensitively.
-            let bad = data?.first { $0.key.lowercased() == "bad_regids" }?.value as? String
+            let bad = data?.first { $0.key.lowercased() == "bad_regids" }?.value.stringValue
             self.badRegids = Set((bad ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         }
     }
