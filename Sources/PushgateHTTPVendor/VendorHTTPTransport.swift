@@ -176,10 +176,3 @@ extension VendorHTTPTransport.Proxy {
         return "Basic " + Data((username + ":" + (self.password ?? "")).utf8).base64EncodedString()
     }
 }
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}

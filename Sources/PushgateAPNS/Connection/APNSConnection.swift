@@ -652,12 +652,5 @@ final class APNSConnection: @unchecked Sendable {
     }
 }
 
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}
-
 /// A stream not opened because the connection got GOAWAY between asking for it and its creation.
 private struct APNSStreamNotOpened: Error {}
