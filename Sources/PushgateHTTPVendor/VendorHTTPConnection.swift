@@ -56,7 +56,14 @@ final class VendorHTTPConnection: Sendable {
         let sslContext = settings.sslContext
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(min(settings.connectTimeout, max(.zero, deadline - .now())))
-            .channelInitializer { channel in
+        // The initializer runs once per connection attempt (Happy Eyeballs); `connect` returns
+        // what it made for the attempt that won, so each channel is waited on through its own
+        // handler, which cannot be looked up any more once a refusal has closed the channel.
+        let connected: Connected
+        do {
+            connected = try await bootstrap.connect(
+                host: proxy?.host ?? origin.host, port: proxy?.port ?? origin.port
+            ) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let setup = channel.eventLoop.makePromise(of: Void.self)
                     let handler = VendorHTTPConnectionHandler(
@@ -69,9 +76,12 @@ final class VendorHTTPConnection: Sendable {
                         setup.fail(error)  // never added: nothing else would complete it
                         throw error
                     }
+                    let connected = Connected(
+                        channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop),
+                        ready: handler.ready)
                     guard let proxy else {
                         try Self.addVendorHandlers(sync, origin: origin, sslContext: sslContext, before: handler)
-                        return
+                        return connected
                     }
                     let tunnel = channel.eventLoop.makePromise(of: Void.self)
                     try sync.addHandler(
@@ -93,28 +103,27 @@ final class VendorHTTPConnection: Sendable {
                             handler.failSetup(VendorConnectFailure(stage: .proxyConnect, detail: "proxy: \(error)"))
                         }
                     }
+                    return connected
                 }
             }
-        let channel: any Channel
-        do {
-            channel = try await bootstrap.connect(host: proxy?.host ?? origin.host, port: proxy?.port ?? origin.port)
-                .get()
         } catch {
             return .failure(Self.connectFailure(error, proxied: proxy != nil))
         }
         do {
-            // The winning attempt's handler, and its own readiness.
-            let (handler, ready) = try await channel.eventLoop.submit {
-                let handler = try channel.pipeline.syncOperations.handler(type: VendorHTTPConnectionHandler.self)
-                return (NIOLoopBound(handler, eventLoop: channel.eventLoop), handler.ready)
-            }.get()
-            try await ready.get()
-            return .success(VendorHTTPConnection(channel: channel, handler: handler))
+            try await connected.ready.get()
+            return .success(VendorHTTPConnection(channel: connected.channel, handler: connected.handler))
         } catch {
-            channel.close(promise: nil)
+            connected.channel.close(promise: nil)
             if let failure = error as? VendorConnectFailure { return .failure(failure) }
             return .failure(VendorConnectFailure(stage: .upstreamTLS, detail: "\(error)"))
         }
+    }
+
+    /// What the channel initializer makes for one connection attempt.
+    private struct Connected: Sendable {
+        var channel: any Channel
+        var handler: NIOLoopBound<VendorHTTPConnectionHandler>
+        var ready: EventLoopFuture<Void>
     }
 
     /// TLS to the vendor, then the HTTP/1.1 codec (our encoder: one buffer per request).
