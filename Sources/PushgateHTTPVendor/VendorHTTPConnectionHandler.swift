@@ -8,6 +8,9 @@ enum VendorExchangeResult: Sendable {
     case answered(VendorHTTPResponse, keepAlive: Bool)
     /// The connection was gone before any byte of the request was written: safe to send again.
     case notSent(String)
+    /// The request's deadline passed before it could be written: not written (it could only
+    /// have timed out, an ambiguous outcome for nothing); the connection is still good.
+    case expired
     case failed(stage: FailureStage, detail: String)
 }
 
@@ -106,8 +109,7 @@ final class VendorHTTPConnectionHandler: ChannelDuplexHandler {
             return
         }
         guard deadline > .now() else {
-            // Written now, it could only time out: an ambiguous outcome for nothing.
-            promise.succeed(.failed(stage: .queued, detail: "the request timeout passed before it could be written"))
+            promise.succeed(.expired)
             return
         }
         var exchange = Exchange(promise: promise)

@@ -45,11 +45,12 @@ package final class VendorHTTPTransport: Sendable {
     package let configuration: Configuration
     private let settings: VendorHTTPConnection.Settings
     private let eventLoopGroup: any EventLoopGroup
-    private let pools = NIOLockedValueBox([VendorHTTPTarget.Origin: VendorConnectionPool]())
+    /// One pool per origin; after `shutdown`, pools made for new origins start shut down.
+    private let pools = NIOLockedValueBox(
+        (byOrigin: [VendorHTTPTarget.Origin: VendorConnectionPool](), isShutDown: false))
     /// Adapters send to one or two URLs over and over: parse each once.
     private let targets = NIOLockedValueBox([String: VendorHTTPTarget]())
     private let opened = NIOLockedValueBox(0)
-    private let isShutDown = NIOLockedValueBox(false)
 
     /// Connections opened so far: keep-alive working shows as a number far below the requests.
     package var connectionsOpened: Int { self.opened.withLockedValue { $0 } }
@@ -116,15 +117,13 @@ package final class VendorHTTPTransport: Sendable {
             case .shutDown:
                 return .failed(stage: .queued, detail: "the transport is shut down")
             }
-            guard deadline > .now() else {
-                // Written now, it could only time out: an ambiguous outcome for nothing.
-                pool.release(connection, reusable: true)
-                return .failed(stage: .queued, detail: "the request timeout passed before a connection was ready")
-            }
             switch await connection.execute(head: head, body: request.body, deadline: deadline) {
             case .answered(let response, let keepAlive):
                 pool.release(connection, reusable: keepAlive)
                 return .answered(response)
+            case .expired:
+                pool.release(connection, reusable: true)
+                return .failed(stage: .queued, detail: "the request timeout passed before a connection was ready")
             case .notSent:
                 pool.release(connection, reusable: false)
             case .failed(let stage, let detail):
@@ -137,8 +136,10 @@ package final class VendorHTTPTransport: Sendable {
 
     /// Closes every connection; senders still waiting are turned away.
     package func shutdown() async {
-        self.isShutDown.withLockedValue { $0 = true }
-        let pools = self.pools.withLockedValue { Array($0.values) }
+        let pools = self.pools.withLockedValue { pools in
+            pools.isShutDown = true
+            return Array(pools.byOrigin.values)
+        }
         for pool in pools { pool.shutdown() }
     }
 
@@ -157,13 +158,12 @@ package final class VendorHTTPTransport: Sendable {
 
     private func pool(for origin: VendorHTTPTarget.Origin) -> VendorConnectionPool {
         self.pools.withLockedValue { pools in
-            if let pool = pools[origin] { return pool }
+            if let pool = pools.byOrigin[origin] { return pool }
             let pool = VendorConnectionPool(
                 limit: self.configuration.connections, idleTimeout: .seconds(60),
                 timerLoop: self.eventLoopGroup.next())
-            // A pool made after shutdown turns every sender away.
-            if self.isShutDown.withLockedValue({ $0 }) { pool.shutdown() }
-            pools[origin] = pool
+            if pools.isShutDown { pool.shutdown() }
+            pools.byOrigin[origin] = pool
             return pool
         }
     }
