@@ -21,6 +21,11 @@ package protocol DeliveryStore: Service {
     /// stored as new and replaces it.
     func accept(_ submission: Submission) async throws -> AcceptResult
 
+    /// `accept` for each submission (a batch request), in order: each is stored or refused on
+    /// its own, exactly as alone, but they are queued together and usually share one
+    /// transaction.
+    func accept(all submissions: [Submission]) async -> [Result<AcceptResult, any Error>]
+
     /// What is stored under the app's idempotency key, if it was stored at or after
     /// `validSince` (the start of the window). The API asks this before it validates a request,
     /// so a retry of an accepted request replays its 202 even if it would no longer validate.
@@ -110,6 +115,49 @@ package protocol DeliveryStore: Service {
 }
 
 extension DeliveryStore {
+    /// Each submission on its own `accept`, concurrently: group commit still joins them.
+    package func accept(all submissions: [Submission]) async -> [Result<AcceptResult, any Error>] {
+        await withTaskGroup(of: (Int, Result<AcceptResult, any Error>).self) { group in
+            for (index, submission) in submissions.enumerated() {
+                group.addTask {
+                    do {
+                        return (index, .success(try await self.accept(submission)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var results = [Result<AcceptResult, any Error>](
+                repeating: .failure(StoreError.closed("accept")), count: submissions.count)
+            for await (index, result) in group { results[index] = result }
+            return results
+        }
+    }
+
+    /// Encodes each submission (one that cannot be encoded fails alone), hands the encoded
+    /// ones to `queue` together, and puts every result back in the submissions' order.
+    static func accept<Prepared>(
+        all submissions: [Submission],
+        preparing prepare: (Submission) throws -> Prepared,
+        queue: ([Prepared]) async -> [Result<AcceptResult, any Error>]
+    ) async -> [Result<AcceptResult, any Error>] {
+        var results = [Result<AcceptResult, any Error>?](repeating: nil, count: submissions.count)
+        var prepared: [Prepared] = []
+        var positions: [Int] = []
+        prepared.reserveCapacity(submissions.count)
+        positions.reserveCapacity(submissions.count)
+        for (index, submission) in submissions.enumerated() {
+            do {
+                prepared.append(try prepare(submission))
+                positions.append(index)
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        for (position, result) in zip(positions, await queue(prepared)) { results[position] = result }
+        return results.map { $0 ?? .failure(StoreError.closed("accept")) }
+    }
+
     /// `leaseDue` over every lane.
     package func leaseDue(limit: Int, owner: String, now: Date, leaseDuration: Duration) async throws
         -> [LeasedDelivery]

@@ -15,6 +15,7 @@ struct DeliveryStoreContract: Sendable {
         case concurrentAcceptsWithOneKey
         case concurrentAcceptsWithOneKeyAndTwoBodies
         case concurrentAcceptsAreAllStored
+        case acceptAllAnswersEachInOrder
         case leaseReturnsDueOnlyOldestFirst
         case concurrentLeasersNeverShareADelivery
         case leaseTakesFromEveryLaneBeforeASecondShare
@@ -62,6 +63,7 @@ struct DeliveryStoreContract: Sendable {
         case .concurrentAcceptsWithOneKey: try await self.concurrentAcceptsWithOneKey(store)
         case .concurrentAcceptsWithOneKeyAndTwoBodies: try await self.concurrentAcceptsWithOneKeyAndTwoBodies(store)
         case .concurrentAcceptsAreAllStored: try await self.concurrentAcceptsAreAllStored(store)
+        case .acceptAllAnswersEachInOrder: try await self.acceptAll(store)
         case .leaseReturnsDueOnlyOldestFirst: try await self.leaseReturnsDueOnlyOldestFirst(store)
         case .concurrentLeasersNeverShareADelivery: try await self.concurrentLeasersNeverShareADelivery(store)
         case .leaseTakesFromEveryLaneBeforeASecondShare: try await self.leaseIsRoundRobin(store)
@@ -231,6 +233,46 @@ struct DeliveryStoreContract: Sendable {
             let stored = try await store.notification(id: submission.notificationID, appID: "app-1")
             #expect(stored?.deliveries.map(\.id) == submission.targets.map(\.deliveryID))
         }
+    }
+
+    /// A batch request's submissions: each answered as alone, in order; a failing one fails
+    /// alone; a key repeated inside the batch is stored once.
+    private func acceptAll(_ store: any DeliveryStore) async throws {
+        let earlier = StoreFixtures.submission(key: "stored", hash: "hash-A")
+        #expect(try await store.accept(earlier) == .accepted)
+
+        let fresh = (0..<300).map { index in
+            StoreFixtures.submission(targetCount: 1 + index % 3, key: index.isMultiple(of: 3) ? "batch-\(index)" : nil)
+        }
+        let replay = StoreFixtures.submission(key: "stored", hash: "hash-A")
+        let mismatch = StoreFixtures.submission(key: "stored", hash: "hash-B")
+        // A delivery id that is already stored: this one fails, the others do not.
+        let conflicting = StoreFixtures.submission(targets: [earlier.targets[0]])
+        let repeatedKey = [
+            StoreFixtures.submission(key: "twice", hash: "hash-T"),
+            StoreFixtures.submission(key: "twice", hash: "hash-T"),
+        ]
+        let batch = fresh + [replay, mismatch, conflicting] + repeatedKey
+        let results = await store.accept(all: batch)
+        try #require(results.count == batch.count)
+
+        for (index, submission) in fresh.enumerated() {
+            #expect((try? results[index].get()) == .accepted)
+            let stored = try await store.notification(id: submission.notificationID, appID: "app-1")
+            #expect(stored?.deliveries.map(\.id) == submission.targets.map(\.deliveryID))
+        }
+        #expect((try? results[300].get()) == .replay(responseBody: earlier.responseBody))
+        #expect((try? results[301].get()) == .keyReuseMismatch)
+        #expect(throws: (any Error).self) { try results[302].get() }
+        #expect(try await store.notification(id: conflicting.notificationID, appID: "app-1") == nil)
+        let twice = results[303...].compactMap { try? $0.get() }
+        #expect(
+            twice.sorted { "\($0)" < "\($1)" }
+                == [.accepted, .replay(responseBody: repeatedKey[0].responseBody)].sorted { "\($0)" < "\($1)" })
+
+        let stored = 1 + fresh.reduce(0) { $0 + $1.targets.count } + 1
+        #expect(try await store.queueDepth() == stored)
+        #expect(await store.accept(all: []).isEmpty)
     }
 
     private func acceptConcurrently(_ submissions: [Submission], into store: any DeliveryStore) async throws

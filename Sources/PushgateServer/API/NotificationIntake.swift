@@ -31,8 +31,77 @@ struct NotificationIntake: Sendable {
         json: () throws(ProblemDocument) -> JSONValue
     ) async throws(ProblemDocument) -> Result {
         guard let key else {
-            return try await self.store(try json(), app: app, idempotency: nil, logger: logger)
+            let submission = try self.prepare(try json(), app: app, idempotency: nil)
+            return try self.complete(submission, await self.store(submission), logger: logger)
         }
+        try self.beginKey(key, app: app)
+        defer { self.inFlight.end(app: app.id, key: key.value) }
+        let idempotency: Submission.Idempotency
+        switch try await self.lookUp(key, requestHash: requestHash(), app: app, logger: logger) {
+        case .replayed(let body): return .replayed(body: body)
+        case .new(let new): idempotency = new
+        }
+        let submission = try self.prepare(try json(), app: app, idempotency: idempotency)
+        return try self.complete(submission, await self.store(submission), logger: logger)
+    }
+
+    /// One item of a batch request: its key (or the problem with it), its request and how to
+    /// fingerprint it.
+    struct BatchItem: Sendable {
+        var key: Swift.Result<IdempotencyKey?, ProblemDocument>
+        var request: JSONValue
+        var requestHash: @Sendable () -> String
+    }
+
+    /// `submit` for each item of a batch, in order, with the same answers; the new ones are
+    /// handed to the store together (one queueing, usually one transaction) instead of one
+    /// store call per item.
+    func submit(
+        batch items: [BatchItem], app: AppSettings, logger: Logger
+    ) async -> [Swift.Result<Result, ProblemDocument>] {
+        var results = [Swift.Result<Result, ProblemDocument>?](repeating: nil, count: items.count)
+        var begunKeys: [IdempotencyKey] = []
+        defer { for key in begunKeys { self.inFlight.end(app: app.id, key: key.value) } }
+        var submissions: [Submission] = []
+        var positions: [Int] = []
+        var loggers: [Logger] = []
+        loggers.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            var logger = logger
+            logger[metadataKey: "push.batch_item"] = "\(index)"
+            loggers.append(logger)
+            do throws(ProblemDocument) {
+                var idempotency: Submission.Idempotency?
+                if let key = try item.key.get() {
+                    try self.beginKey(key, app: app)
+                    begunKeys.append(key)
+                    switch try await self.lookUp(key, requestHash: item.requestHash(), app: app, logger: logger) {
+                    case .replayed(let body):
+                        results[index] = .success(.replayed(body: body))
+                        continue
+                    case .new(let new): idempotency = new
+                    }
+                }
+                submissions.append(try self.prepare(item.request, app: app, idempotency: idempotency))
+                positions.append(index)
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        let stored = await self.api.store.accept(all: submissions)
+        for ((position, submission), outcome) in zip(zip(positions, submissions), stored) {
+            results[position] = Swift.Result { () throws(ProblemDocument) in
+                try self.complete(submission, outcome, logger: loggers[position])
+            }
+        }
+        // Every item got its result above; the fallback only keeps a bug from crashing the gateway.
+        return results.map { $0 ?? .failure(ProblemDocument(.internalError, detail: "the item got no result")) }
+    }
+
+    // MARK: Steps
+
+    /// Marks the key as being processed, or the 409 while another request holds it.
+    private func beginKey(_ key: IdempotencyKey, app: AppSettings) throws(ProblemDocument) {
         guard self.inFlight.begin(app: app.id, key: key.value) else {
             throw ProblemDocument(
                 .idempotencyRequestInProgress,
@@ -40,10 +109,21 @@ struct NotificationIntake: Sendable {
                 headers: [.retryAfter: "1"]
             )
         }
-        defer { self.inFlight.end(app: app.id, key: key.value) }
+    }
+
+    private enum KeyLookUp {
+        case replayed([UInt8])
+        case new(Submission.Idempotency)
+    }
+
+    /// The stored 202 for a repeat of an accepted request, the 422 for a key reused with
+    /// another request, or what to store with a new one.
+    private func lookUp(
+        _ key: IdempotencyKey, requestHash: String, app: AppSettings, logger: Logger
+    ) async throws(ProblemDocument) -> KeyLookUp {
         let idempotency = Submission.Idempotency(
             key: key.value,
-            requestHash: requestHash(),
+            requestHash: requestHash,
             validSince: self.api.clock.now() - self.api.limits.idempotencyWindow
         )
         let stored: IdempotencyRecord?
@@ -54,17 +134,17 @@ struct NotificationIntake: Sendable {
             logger.error("store could not look up the idempotency key", metadata: ["error": "\(error)"])
             throw ProblemDocument.storeUnavailable(error)
         }
-        if let stored {
-            guard stored.requestHash == idempotency.requestHash else { throw Self.keyReused() }
-            logger.debug("idempotent replay")
-            return .replayed(body: stored.response)
-        }
-        return try await self.store(try json(), app: app, idempotency: idempotency, logger: logger)
+        guard let stored else { return .new(idempotency) }
+        guard stored.requestHash == idempotency.requestHash else { throw Self.keyReused() }
+        logger.debug("idempotent replay")
+        return .replayed(stored.response)
     }
 
-    private func store(
-        _ json: JSONValue, app: AppSettings, idempotency: Submission.Idempotency?, logger: Logger
-    ) async throws(ProblemDocument) -> Result {
+    /// Validates the request and builds what the store commits: ids minted, the 202 document
+    /// written and, where the gateway's dispatcher has room, the deliveries leased to it.
+    private func prepare(
+        _ json: JSONValue, app: AppSettings, idempotency: Submission.Idempotency?
+    ) throws(ProblemDocument) -> Submission {
         let acceptedAt = self.api.clock.now()
         let parsed = try NotificationRequest.parse(
             json, maxTargets: self.api.limits.maxTargets, knownVendors: self.api.knownVendors, now: acceptedAt)
@@ -83,14 +163,31 @@ struct NotificationIntake: Sendable {
             responseBody: AcceptedDocument.body(notificationID: notificationID, targets: targets)
         )
         // Hand-off after commit: stored leased to this gateway's dispatcher, which gets it in memory.
-        let dispatcher = self.api.dispatcher
-        submission.lease = dispatcher?.reserveHandOff(
+        submission.lease = self.api.dispatcher?.reserveHandOff(
             count: targets.count, lanes: Set(targets.map { Lane(appID: app.id, target: $0.device) }))
-        let result: AcceptResult
+        return submission
+    }
+
+    private func store(_ submission: Submission) async -> Swift.Result<AcceptResult, any Error> {
         do {
-            result = try await self.api.store.accept(submission)
+            return .success(try await self.api.store.accept(submission))
         } catch {
-            if submission.lease != nil { dispatcher?.cancelHandOff(count: targets.count) }
+            return .failure(error)
+        }
+    }
+
+    /// After the store answered: the hand-off made or its reservation returned, and the answer.
+    private func complete(
+        _ submission: Submission, _ stored: Swift.Result<AcceptResult, any Error>, logger: Logger
+    ) throws(ProblemDocument) -> Result {
+        let dispatcher = self.api.dispatcher
+        let count = submission.targets.count
+        let result: AcceptResult
+        switch stored {
+        case .success(let value):
+            result = value
+        case .failure(let error):
+            if submission.lease != nil { dispatcher?.cancelHandOff(count: count) }
             logger.error("store refused the submission", metadata: ["error": "\(error)"])
             throw ProblemDocument.storeUnavailable(error)
         }
@@ -98,17 +195,18 @@ struct NotificationIntake: Sendable {
             if result == .accepted {
                 dispatcher?.handOff(submission.leasedDeliveries)
             } else {
-                dispatcher?.cancelHandOff(count: targets.count)
+                dispatcher?.cancelHandOff(count: count)
             }
         }
 
         switch result {
         case .accepted:
-            self.api.metrics.accepted(deliveries: targets.count)
+            self.api.metrics.accepted(deliveries: count)
+            let notificationID = submission.notificationID
             logger.debug(
                 "notification accepted",
                 metadata: [
-                    "push.notification_id": "\(notificationID.lowercasedString)", "push.deliveries": "\(targets.count)",
+                    "push.notification_id": "\(notificationID.lowercasedString)", "push.deliveries": "\(count)",
                 ]
             )
             return .accepted(

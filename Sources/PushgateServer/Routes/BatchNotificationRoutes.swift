@@ -36,19 +36,7 @@ struct BatchNotificationRoutes: Sendable {
         let items = try self.items(body)
 
         let intake = NotificationIntake(api: self.api, inFlight: self.inFlight)
-        let batchLogger = logger
-        let results = await withTaskGroup(of: (Int, [UInt8]).self) { group in
-            for (index, item) in items.enumerated() {
-                group.addTask {
-                    var logger = batchLogger
-                    logger[metadataKey: "push.batch_item"] = "\(index)"
-                    return (index, await Self.result(of: item, app: app, intake: intake, logger: logger))
-                }
-            }
-            var results = [[UInt8]](repeating: [], count: items.count)
-            for await (index, result) in group { results[index] = result }
-            return results
-        }
+        let results = await intake.submit(batch: items, app: app, logger: logger).map(Self.result)
         var json = JSONOutput(capacity: results.reduce(32) { $0 + $1.count + 1 })
         json.beginObject()
         json.key("results")
@@ -61,15 +49,9 @@ struct BatchNotificationRoutes: Sendable {
             body: .init(byteBuffer: ByteBuffer(bytes: json.bytes)))
     }
 
-    /// One item of a batch: its idempotency key, and the rest, which is a notification request.
-    struct Item: Sendable {
-        var key: Result<IdempotencyKey?, ProblemDocument>
-        var request: JSONValue
-    }
-
     /// The items, or the problem that fails the whole request (not JSON, not
     /// `{"notifications": [...]}`, no items or too many).
-    private func items(_ body: [UInt8]) throws(ProblemDocument) -> [Item] {
+    private func items(_ body: [UInt8]) throws(ProblemDocument) -> [NotificationIntake.BatchItem] {
         let json: JSONValue
         do {
             json = try JSONParser.parse(body)
@@ -93,10 +75,10 @@ struct BatchNotificationRoutes: Sendable {
         return elements.map(Self.item)
     }
 
-    private static func item(_ element: JSONValue) -> Item {
+    private static func item(_ element: JSONValue) -> NotificationIntake.BatchItem {
         guard case .object(var members) = element else {
             // Left to the notification request's own validation ("must be an object").
-            return Item(key: .success(nil), request: element)
+            return .init(key: .success(nil), request: element, requestHash: { Self.fingerprint(element) })
         }
         let key: Result<IdempotencyKey?, ProblemDocument>
         switch members.removeValue(forKey: Self.itemKeyField) {
@@ -114,24 +96,13 @@ struct BatchNotificationRoutes: Sendable {
         default:
             key = .failure(ProblemDocument(.invalidIdempotencyKey, detail: "idempotency_key must be a string"))
         }
-        return Item(key: key, request: .object(members))
+        let request = JSONValue.object(members)
+        return .init(key: key, request: request, requestHash: { Self.fingerprint(request) })
     }
 
     /// `{"status": 202, "result": <202 document>}` (with `"replayed": true` for a repeat), or
     /// `{"status": 4xx/5xx, "problem": <problem document>}`.
-    private static func result(
-        of item: Item, app: AppSettings, intake: NotificationIntake, logger: Logger
-    ) async -> [UInt8] {
-        let outcome: Result<NotificationIntake.Result, ProblemDocument>
-        do throws(ProblemDocument) {
-            let key = try item.key.get()
-            outcome = .success(
-                try await intake.submit(
-                    app: app, key: key, requestHash: { Self.fingerprint(item.request) }, logger: logger
-                ) { () throws(ProblemDocument) -> JSONValue in item.request })
-        } catch {
-            outcome = .failure(error)
-        }
+    private static func result(_ outcome: Result<NotificationIntake.Result, ProblemDocument>) -> [UInt8] {
         return JSONOutput.object { json in
             switch outcome {
             case .success(.accepted(let body, _)):

@@ -49,7 +49,7 @@ enum PostgresAcceptBatch {
             let failure = StoreError.wrappingPostgres(error, context: "accept: group commit of \(batch.count)")
             logger.error(
                 "group commit failed", metadata: [StoreLogKey.batchSize: "\(batch.count)", "error": "\(failure)"])
-            for pending in batch { pending.continuation.resume(throwing: failure) }
+            for pending in batch { pending.reply.resume(throwing: failure) }
             return .init(queuedForLeasing: 0, deferred: [])
         }
 
@@ -61,14 +61,14 @@ enum PostgresAcceptBatch {
             if case .success(.accepted) = result, batch[leader].submission.leaseOwner == nil {
                 queuedForLeasing += 1
             }
-            batch[leader].continuation.resume(with: result)
+            batch[leader].reply.resume(with: result)
             for follower in keyed.followers[leader] ?? [] {
                 let submission = batch[follower].submission
                 guard let key = submission.key, let record = records[key] else {
                     deferred.append(batch[follower])
                     continue
                 }
-                batch[follower].continuation.resume(returning: record.answer(requestHash: submission.requestHash))
+                batch[follower].reply.resume(returning: record.answer(requestHash: submission.requestHash))
             }
         }
         return .init(queuedForLeasing: queuedForLeasing, deferred: deferred)

@@ -24,7 +24,7 @@ final class PostgresAcceptWriter: Sendable {
 
     struct Pending: Sendable {
         var submission: PostgresPreparedSubmission
-        var continuation: CheckedContinuation<AcceptResult, any Error>
+        var reply: AcceptReply
         var deadline: NIODeadline
         var bytes: Int
     }
@@ -66,30 +66,57 @@ final class PostgresAcceptWriter: Sendable {
     /// Queues a prepared submission and waits for the transaction that holds it to commit.
     func accept(_ submission: PostgresPreparedSubmission) async throws -> AcceptResult {
         try await withCheckedThrowingContinuation { continuation in
-            let size = submission.estimatedBytes
-            let outcome: Result<CheckedContinuation<Void, Never>?, StoreError> = self.state.withLockedValue { state in
-                guard !state.closing else { return .failure(.closed("accept")) }
-                guard state.queue.count < self.settings.maxQueuedAccepts,
-                    state.queuedBytes + size <= self.settings.maxQueuedBytes || state.queue.isEmpty
-                else {
-                    return .failure(
-                        StoreError(
-                            code: .overloaded,
-                            message: "accept: \(state.queue.count) submissions (\(state.queuedBytes) bytes) are "
-                                + "already waiting for PostgreSQL"))
-                }
-                state.queue.append(
-                    Pending(
-                        submission: submission, continuation: continuation,
-                        deadline: .now() + self.settings.queueTimeout, bytes: size))
-                state.queuedBytes += size
-                return .success(state.idleWriters.popLast())
-            }
-            switch outcome {
-            case .success(let idle): idle?.resume()
-            case .failure(let refusal): continuation.resume(throwing: refusal)
-            }
+            self.enqueue([(submission, AcceptReply(continuation))])
         }
+    }
+
+    /// Queues several submissions at once (a batch request) and waits until every one has its
+    /// result; each is answered as `accept` would answer it alone.
+    func accept(all submissions: [PostgresPreparedSubmission]) async -> [Result<AcceptResult, any Error>] {
+        await AcceptReplies.collect(count: submissions.count) { replies in
+            self.enqueue(Array(zip(submissions, replies)))
+        }
+    }
+
+    /// Queues what fits within the queue's bounds, refuses the rest at once, and wakes writers.
+    private func enqueue(_ entries: [(PostgresPreparedSubmission, AcceptReply)]) {
+        let deadline = NIODeadline.now() + self.settings.queueTimeout
+        let (wake, refused): ([CheckedContinuation<Void, Never>], [(AcceptReply, StoreError)]) =
+            self.state.withLockedValue { state in
+                var refused: [(AcceptReply, StoreError)] = []
+                for (submission, reply) in entries {
+                    let size = submission.estimatedBytes
+                    guard !state.closing else {
+                        refused.append((reply, .closed("accept")))
+                        continue
+                    }
+                    guard state.queue.count < self.settings.maxQueuedAccepts,
+                        state.queuedBytes + size <= self.settings.maxQueuedBytes || state.queue.isEmpty
+                    else {
+                        refused.append(
+                            (
+                                reply,
+                                StoreError(
+                                    code: .overloaded,
+                                    message:
+                                        "accept: \(state.queue.count) submissions (\(state.queuedBytes) bytes) are "
+                                        + "already waiting for PostgreSQL")
+                            ))
+                        continue
+                    }
+                    state.queue.append(Pending(submission: submission, reply: reply, deadline: deadline, bytes: size))
+                    state.queuedBytes += size
+                }
+                // Every idle writer: a batch request may fill several transactions.
+                guard !state.queue.isEmpty else { return ([], refused) }
+                let batches = (state.queue.count + self.settings.maxBatch - 1) / self.settings.maxBatch
+                let count = min(batches, state.idleWriters.count)
+                let wake = Array(state.idleWriters.suffix(count))
+                state.idleWriters.removeLast(count)
+                return (wake, refused)
+            }
+        for writer in wake { writer.resume() }
+        for (reply, refusal) in refused { reply.resume(throwing: refusal) }
     }
 
     /// Refuses new accepts; the writers commit what is queued, then `run()` returns.
@@ -200,6 +227,6 @@ final class PostgresAcceptWriter: Sendable {
             message:
                 "accept: waited longer than \(self.settings.queueTimeout.nanoseconds / 1_000_000) ms for PostgreSQL; "
                 + "nothing was written")
-        for pending in overdue { pending.continuation.resume(throwing: error) }
+        for pending in overdue { pending.reply.resume(throwing: error) }
     }
 }

@@ -204,6 +204,12 @@ package final class PostgresDeliveryStore: DeliveryStore {
         return try await self.writer.accept(prepared)
     }
 
+    package func accept(all submissions: [Submission]) async -> [Result<AcceptResult, any Error>] {
+        await Self.accept(all: submissions, preparing: PostgresPreparedSubmission.init) { prepared in
+            await self.writer.accept(all: prepared)
+        }
+    }
+
     /// Each access returns a new subscription buffering the newest signal only. Signals come
     /// after this instance's commits, from other instances' NOTIFYs, and from the poll.
     package var workSignals: AsyncStream<Void> {

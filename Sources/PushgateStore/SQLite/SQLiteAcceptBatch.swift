@@ -20,7 +20,7 @@ enum SQLiteAcceptBatch {
     /// A submission waiting in the writer's queue, and whom to answer.
     struct Pending: Sendable {
         var submission: PreparedSubmission
-        var continuation: CheckedContinuation<AcceptResult, any Error>
+        var reply: AcceptReply
         /// Until when it may wait in the writer's queue.
         var deadline: NIODeadline
         /// Its share of the queue's memory bound.
@@ -69,7 +69,7 @@ enum SQLiteAcceptBatch {
             let failure = StoreError.wrapping(error, context: "accept: group commit of \(batch.count) submissions")
             logger.error(
                 "group commit failed", metadata: [StoreLogKey.batchSize: "\(batch.count)", "error": "\(failure)"])
-            for pending in batch { pending.continuation.resume(throwing: failure) }
+            for pending in batch { pending.reply.resume(throwing: failure) }
             return Outcome(queuedForLeasing: 0, deferred: [])
         }
 
@@ -80,14 +80,14 @@ enum SQLiteAcceptBatch {
             if case .success(.accepted) = result, batch[leader].submission.leaseOwner == nil {
                 queuedForLeasing += 1
             }
-            batch[leader].continuation.resume(with: result)
+            batch[leader].reply.resume(with: result)
             for follower in keyed.followers[leader] ?? [] {
                 let submission = batch[follower].submission
                 guard let key = submission.key, let stored = storedKeys[key] else {
                     deferred.append(batch[follower])
                     continue
                 }
-                batch[follower].continuation.resume(returning: stored.answer(requestHash: submission.requestHash))
+                batch[follower].reply.resume(returning: stored.answer(requestHash: submission.requestHash))
             }
         }
         return Outcome(queuedForLeasing: queuedForLeasing, deferred: deferred)

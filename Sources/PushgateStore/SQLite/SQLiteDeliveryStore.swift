@@ -212,6 +212,12 @@ package final class SQLiteDeliveryStore: DeliveryStore {
         return try await self.writer.accept(prepared)
     }
 
+    package func accept(all submissions: [Submission]) async -> [Result<AcceptResult, any Error>] {
+        await Self.accept(all: submissions, preparing: PreparedSubmission.init) { prepared in
+            await self.writer.accept(all: prepared)
+        }
+    }
+
     /// Each access returns a new subscription (an `AsyncStream` has one consumer), buffering
     /// the newest signal only; it fires after a group commit that stored something, after a
     /// release, and after outcomes that re-queued deliveries. Streams finish at `close()`.

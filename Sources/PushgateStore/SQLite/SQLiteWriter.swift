@@ -103,25 +103,49 @@ final class SQLiteWriter: Sendable {
     /// is only given after the transaction holding it committed.
     func accept(_ submission: PreparedSubmission) async throws -> AcceptResult {
         try await withCheckedThrowingContinuation { continuation in
-            let size = submission.estimatedBytes
-            let wake: Result<[CheckedContinuation<Void, Never>], StoreError> = self.state.withLockedValue { state in
-                guard !state.closing else { return .failure(.closed("accept")) }
-                guard state.accepts.count < self.settings.maxQueuedAccepts,
-                    state.queuedBytes + size <= self.settings.maxQueuedBytes || state.accepts.isEmpty
-                else {
-                    return .failure(
-                        StoreError(
-                            code: .overloaded,
-                            message: "accept: \(state.accepts.count) submissions (\(state.queuedBytes) bytes) are "
-                                + "already waiting for the disk"))
+            self.enqueue([(submission, AcceptReply(continuation))])
+        }
+    }
+
+    /// Queues several submissions at once (a batch request) and waits until every one has its
+    /// result; each is answered as `accept` would answer it alone.
+    func accept(all submissions: [PreparedSubmission]) async -> [Result<AcceptResult, any Error>] {
+        await AcceptReplies.collect(count: submissions.count) { replies in
+            self.enqueue(Array(zip(submissions, replies)))
+        }
+    }
+
+    /// Queues what fits within the queue's bounds, refuses the rest at once, and wakes the loop.
+    private func enqueue(_ entries: [(PreparedSubmission, AcceptReply)]) {
+        let deadline = NIODeadline.now() + self.settings.queueTimeout
+        let (wake, refused): ([CheckedContinuation<Void, Never>], [(AcceptReply, StoreError)]) =
+            self.state.withLockedValue { state in
+                var refused: [(AcceptReply, StoreError)] = []
+                for (submission, reply) in entries {
+                    let size = submission.estimatedBytes
+                    guard !state.closing else {
+                        refused.append((reply, .closed("accept")))
+                        continue
+                    }
+                    guard state.accepts.count < self.settings.maxQueuedAccepts,
+                        state.queuedBytes + size <= self.settings.maxQueuedBytes || state.accepts.isEmpty
+                    else {
+                        refused.append(
+                            (
+                                reply,
+                                StoreError(
+                                    code: .overloaded,
+                                    message:
+                                        "accept: \(state.accepts.count) submissions (\(state.queuedBytes) bytes) are "
+                                        + "already waiting for the disk")
+                            ))
+                        continue
+                    }
+                    state.accepts.append(.init(submission: submission, reply: reply, deadline: deadline, bytes: size))
+                    state.queuedBytes += size
                 }
-                state.accepts.append(
-                    .init(
-                        submission: submission, continuation: continuation,
-                        deadline: .now() + self.settings.queueTimeout, bytes: size))
-                state.queuedBytes += size
                 var wake: [CheckedContinuation<Void, Never>] = []
-                if let idle = state.idleWaiter {
+                if let idle = state.idleWaiter, !state.accepts.isEmpty {
                     state.idleWaiter = nil
                     wake.append(idle)
                 }
@@ -129,15 +153,10 @@ final class SQLiteWriter: Sendable {
                     state.batchWaiter = nil
                     wake.append(batch.continuation)
                 }
-                return .success(wake)
+                return (wake, refused)
             }
-            switch wake {
-            case .success(let waiters):
-                for waiter in waiters { waiter.resume() }
-            case .failure(let refusal):
-                continuation.resume(throwing: refusal)
-            }
-        }
+        for waiter in wake { waiter.resume() }
+        for (reply, refusal) in refused { reply.resume(throwing: refusal) }
     }
 
     /// Runs `body` on the writer connection, after the jobs queued before it, and returns its
@@ -339,7 +358,7 @@ final class SQLiteWriter: Sendable {
         let error = StoreError(
             code: .overloaded,
             message: "accept: waited \(timeout.nanoseconds / 1_000_000) ms for the disk; nothing was written")
-        for pending in overdue { pending.continuation.resume(throwing: error) }
+        for pending in overdue { pending.reply.resume(throwing: error) }
     }
 
     /// Moves WAL frames into the database file. Runs between jobs so that no caller waits for
