@@ -169,6 +169,11 @@ while [ "$(delivered)" -lt "$expected" ]; do sleep 0.2; done
 end=$(date +%s.%N)
 cpu_end=$(cpu_seconds)
 echo "== 2. delivered: $expected in $(python3 -c "print(round($end-$start,2))") s = $(python3 -c "print(round($expected/($end-$start)))")/s (first 202 to last APNs acceptance); gateway CPU $(python3 -c "print(round(($cpu_end-$cpu_start)/$expected*1000,3))") s per 1,000 deliveries"
+taken() {
+  for port in "${ports[@]}"; do curl -s "http://127.0.0.1:$port/metrics"; done \
+    | awk -F'"' '/^pushgate_dispatcher_taken_total/ {split($0, f, " "); s[$2]+=f[length(f)]} END {for (k in s) printf "%s %d  ", k, s[k]}'
+}
+echo "dispatcher took: $(taken)(hand_off: in memory after commit; lease: read back from the store)"
 if $external; then
   echo "simulator counters: $(curl -sk --cacert "$work/sim-ca.pem" "https://127.0.0.1:$sim_port/_sim/counters" | head -c 300)"
 fi
