@@ -8,8 +8,8 @@ import PushgateCore
 /// optional `idempotency_key` of its own, and is taken in exactly as that request would be
 /// (`NotificationIntake`): the answer is `200` with one result per item, in order — the item's
 /// 202 document or its problem document. The request fails as a whole only for its API key,
-/// its size or its syntax. The items are stored together: the store's group commit takes
-/// concurrent accepts into one transaction (one fsync for the batch).
+/// its size or its syntax. The new items are handed to the store together
+/// (`DeliveryStore.accept(all:)`), usually one transaction and one fsync for the batch.
 struct BatchNotificationRoutes: Sendable {
     let api: APIContext
     let inFlight: IdempotencyGuard
