@@ -14,10 +14,11 @@ enum AcceptedDocument {
     }
 
     static func body(notificationID: UUID, targets: [Submission.Target]) -> [UInt8] {
+        let id = notificationID.lowercasedString
         var json = JSONOutput(capacity: 96 + targets.count * 96)
         json.beginObject()
-        json.member("id", notificationID.lowercasedString)
-        json.member("status_url", Self.statusURL(notificationID: notificationID))
+        json.member("id", id)
+        json.member("status_url", "/v1/notifications/" + id)
         json.key("deliveries")
         json.beginArray()
         for target in targets {

@@ -19,6 +19,8 @@ struct FieldReader {
             self.fail(path.isEmpty ? "(body)" : path, "must be an object")
             return nil
         }
+        // Sorted (for a stable error order) only when there is an error to report.
+        guard !members.keys.allSatisfy(allowed.contains) else { return members }
         for key in members.keys.sorted() where !allowed.contains(key) {
             self.fail(Self.path(path, key), "unknown key; expected one of \(allowed.sorted().joined(separator: ", "))")
         }

@@ -16,8 +16,8 @@ struct NotificationIntake: Sendable {
     let inFlight: IdempotencyGuard
 
     enum Result: Sendable {
-        /// Stored now: the 202 document and its status URL.
-        case accepted(body: [UInt8], location: String)
+        /// Stored now: the 202 document, and the notification's id for its status URL.
+        case accepted(body: [UInt8], notificationID: UUID)
         /// A repeat of an accepted request with the same key: the stored 202 document.
         case replayed(body: [UInt8])
     }
@@ -225,8 +225,7 @@ struct NotificationIntake: Sendable {
                     "push.notification_id": "\(notificationID.lowercasedString)", "push.deliveries": "\(count)",
                 ])
             )
-            return .accepted(
-                body: submission.responseBody, location: AcceptedDocument.statusURL(notificationID: notificationID))
+            return .accepted(body: submission.responseBody, notificationID: notificationID)
         case .replay(let storedBody):
             log.logger.debug("idempotent replay", metadata: log.metadata())
             return .replayed(body: storedBody)

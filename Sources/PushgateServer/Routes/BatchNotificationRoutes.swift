@@ -76,8 +76,9 @@ struct BatchNotificationRoutes: Sendable {
     }
 
     private static func item(_ element: JSONValue) -> NotificationIntake.BatchItem {
-        guard case .object(var members) = element else {
-            // Left to the notification request's own validation ("must be an object").
+        // Without a key the item is the request as it is: no copy of its members.
+        guard case .object(var members) = element, members[Self.itemKeyField] != nil else {
+            // Not an object: left to the notification request's own validation ("must be an object").
             return .init(key: .success(nil), request: element, requestHash: { Self.fingerprint(element) })
         }
         let key: Result<IdempotencyKey?, ProblemDocument>

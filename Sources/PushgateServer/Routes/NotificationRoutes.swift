@@ -55,8 +55,9 @@ struct NotificationRoutes: Sendable {
             }
         }
         switch result {
-        case .accepted(let body, let location):
-            return Self.accepted(body: body, location: location, replayed: false)
+        case .accepted(let body, let notificationID):
+            return Self.accepted(
+                body: body, location: AcceptedDocument.statusURL(notificationID: notificationID), replayed: false)
         case .replayed(let body):
             return Self.accepted(body: body, location: AcceptedDocument.statusURL(inStoredBody: body), replayed: true)
         }
