@@ -13,7 +13,7 @@ import NIOCore
 /// The queue is bounded like the SQLite writer's: beyond `maxQueuedAccepts` or
 /// `maxQueuedBytes` an accept is refused at once, and one that waits past `queueTimeout` is
 /// answered `overloaded` and never written.
-final class PostgresAcceptWriter: Sendable {
+final class PostgresAcceptWriter: AcceptQueue {
     struct Settings: Sendable {
         var maxBatch: Int
         var writers: Int
@@ -22,12 +22,7 @@ final class PostgresAcceptWriter: Sendable {
         var queueTimeout: TimeAmount
     }
 
-    struct Pending: Sendable {
-        var submission: PostgresPreparedSubmission
-        var reply: AcceptReply
-        var deadline: NIODeadline
-        var bytes: Int
-    }
+    typealias Pending = QueuedAccept<PostgresPreparedSubmission>
 
     /// What a committed batch did: how many submissions it stored, and which must go round
     /// again (a repeat of a key whose first submission failed).
@@ -48,6 +43,7 @@ final class PostgresAcceptWriter: Sendable {
 
     private let state = NIOLockedValueBox(State())
     private let settings: Settings
+    private let admission: AcceptAdmission
     private let eventLoop: any EventLoop
     private let commit: Commit
     /// Called after a batch stored at least one submission.
@@ -58,56 +54,21 @@ final class PostgresAcceptWriter: Sendable {
         onAccepted: @escaping @Sendable () -> Void
     ) {
         self.settings = settings
+        self.admission = AcceptAdmission(
+            maxQueuedAccepts: settings.maxQueuedAccepts, maxQueuedBytes: settings.maxQueuedBytes,
+            queueTimeout: settings.queueTimeout, waitingFor: "PostgreSQL")
         self.eventLoop = eventLoop
         self.commit = commit
         self.onAccepted = onAccepted
     }
 
-    /// Queues a prepared submission and waits for the transaction that holds it to commit.
-    func accept(_ submission: PostgresPreparedSubmission) async throws -> AcceptResult {
-        try await withCheckedThrowingContinuation { continuation in
-            self.enqueue([(submission, AcceptReply(continuation))])
-        }
-    }
-
-    /// Queues several submissions at once (a batch request) and waits until every one has its
-    /// result; each is answered as `accept` would answer it alone.
-    func accept(all submissions: [PostgresPreparedSubmission]) async -> [Result<AcceptResult, any Error>] {
-        await AcceptReplies.collect(count: submissions.count) { replies in
-            self.enqueue(Array(zip(submissions, replies)))
-        }
-    }
-
     /// Queues what fits within the queue's bounds, refuses the rest at once, and wakes writers.
-    private func enqueue(_ entries: [(PostgresPreparedSubmission, AcceptReply)]) {
-        let deadline = NIODeadline.now() + self.settings.queueTimeout
+    func enqueue(_ entries: [(PostgresPreparedSubmission, AcceptReply)]) {
         let (wake, refused): ([CheckedContinuation<Void, Never>], [(AcceptReply, StoreError)]) =
             self.state.withLockedValue { state in
-                var refused: [(AcceptReply, StoreError)] = []
-                for (submission, reply) in entries {
-                    let size = submission.estimatedBytes
-                    guard !state.closing else {
-                        refused.append((reply, .closed("accept")))
-                        continue
-                    }
-                    guard state.queue.count < self.settings.maxQueuedAccepts,
-                        state.queuedBytes + size <= self.settings.maxQueuedBytes || state.queue.isEmpty
-                    else {
-                        refused.append(
-                            (
-                                reply,
-                                StoreError(
-                                    code: .overloaded,
-                                    message:
-                                        "accept: \(state.queue.count) submissions (\(state.queuedBytes) bytes) are "
-                                        + "already waiting for PostgreSQL")
-                            ))
-                        continue
-                    }
-                    state.queue.append(Pending(submission: submission, reply: reply, deadline: deadline, bytes: size))
-                    state.queuedBytes += size
-                }
-                // Every idle writer: a batch request may fill several transactions.
+                let refused = self.admission.admit(
+                    entries, to: &state.queue, bytes: &state.queuedBytes, closing: state.closing)
+                // As many idle writers as the queue fills transactions: a batch request may fill several.
                 guard !state.queue.isEmpty else { return ([], refused) }
                 let batches = (state.queue.count + self.settings.maxBatch - 1) / self.settings.maxBatch
                 let count = min(batches, state.idleWriters.count)

@@ -4,7 +4,7 @@ import PushgateCore
 
 /// A submission turned into column values on the caller's task (JSON encoding runs in
 /// parallel there), so that the accept writers only run SQL.
-struct PostgresPreparedSubmission: Sendable {
+struct PostgresPreparedSubmission: QueueableSubmission {
     /// An idempotency key's identity: keys are scoped per app.
     struct KeyID: Hashable, Sendable {
         var appID: String

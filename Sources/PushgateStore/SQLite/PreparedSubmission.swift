@@ -4,7 +4,7 @@ import SQLiteNIO
 
 /// A submission turned into bind values on the caller's task, so that the writer loop spends
 /// its time on SQL only: JSON encoding and id conversion run in parallel on the callers' tasks.
-struct PreparedSubmission: Sendable {
+struct PreparedSubmission: QueueableSubmission {
     /// An idempotency key's identity: keys are scoped per app.
     struct KeyID: Hashable, Sendable {
         var appID: String

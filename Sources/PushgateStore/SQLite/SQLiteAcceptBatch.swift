@@ -17,15 +17,7 @@ import SQLiteNIO
 /// (`replay` with its exact response bytes, or `keyReuseMismatch`). If the leader failed, they
 /// go back to the queue and are tried in the next batch.
 enum SQLiteAcceptBatch {
-    /// A submission waiting in the writer's queue, and whom to answer.
-    struct Pending: Sendable {
-        var submission: PreparedSubmission
-        var reply: AcceptReply
-        /// Until when it may wait in the writer's queue.
-        var deadline: NIODeadline
-        /// Its share of the queue's memory bound.
-        var bytes: Int
-    }
+    typealias Pending = QueuedAccept<PreparedSubmission>
 
     struct Outcome {
         /// Submissions stored as queued work (not leased at insert): dispatchers are woken for them.

@@ -10,7 +10,7 @@ import SQLiteNIO
 /// this queue, run one at a time by a single loop. Concurrent `accept`s are taken together and
 /// committed in one transaction (group commit: one fsync answers many 202s), and WAL
 /// checkpoints run here, between jobs, after the callers have been answered.
-final class SQLiteWriter: Sendable {
+final class SQLiteWriter: AcceptQueue {
     struct Settings: Sendable {
         var maxBatch: Int
         var maxDelay: TimeAmount
@@ -78,6 +78,7 @@ final class SQLiteWriter: Sendable {
 
     var statistics: Statistics { self.statisticsBox.withLockedValue { $0 } }
     private let settings: Settings
+    private let admission: AcceptAdmission
     private let eventLoop: any EventLoop
     private let logger: Logger
     /// Called after a batch that stored queued work (not leased at insert) committed.
@@ -92,6 +93,9 @@ final class SQLiteWriter: Sendable {
     ) {
         self.connection = connection
         self.settings = settings
+        self.admission = AcceptAdmission(
+            maxQueuedAccepts: settings.maxQueuedAccepts, maxQueuedBytes: settings.maxQueuedBytes,
+            queueTimeout: settings.queueTimeout, waitingFor: "the disk")
         self.eventLoop = eventLoop
         self.logger = logger
         self.onAccepted = onAccepted
@@ -99,51 +103,12 @@ final class SQLiteWriter: Sendable {
 
     // MARK: Submitting work
 
-    /// Queues a prepared submission for the next group commit and waits for its result, which
-    /// is only given after the transaction holding it committed.
-    func accept(_ submission: PreparedSubmission) async throws -> AcceptResult {
-        try await withCheckedThrowingContinuation { continuation in
-            self.enqueue([(submission, AcceptReply(continuation))])
-        }
-    }
-
-    /// Queues several submissions at once (a batch request) and waits until every one has its
-    /// result; each is answered as `accept` would answer it alone.
-    func accept(all submissions: [PreparedSubmission]) async -> [Result<AcceptResult, any Error>] {
-        await AcceptReplies.collect(count: submissions.count) { replies in
-            self.enqueue(Array(zip(submissions, replies)))
-        }
-    }
-
     /// Queues what fits within the queue's bounds, refuses the rest at once, and wakes the loop.
-    private func enqueue(_ entries: [(PreparedSubmission, AcceptReply)]) {
-        let deadline = NIODeadline.now() + self.settings.queueTimeout
+    func enqueue(_ entries: [(PreparedSubmission, AcceptReply)]) {
         let (wake, refused): ([CheckedContinuation<Void, Never>], [(AcceptReply, StoreError)]) =
             self.state.withLockedValue { state in
-                var refused: [(AcceptReply, StoreError)] = []
-                for (submission, reply) in entries {
-                    let size = submission.estimatedBytes
-                    guard !state.closing else {
-                        refused.append((reply, .closed("accept")))
-                        continue
-                    }
-                    guard state.accepts.count < self.settings.maxQueuedAccepts,
-                        state.queuedBytes + size <= self.settings.maxQueuedBytes || state.accepts.isEmpty
-                    else {
-                        refused.append(
-                            (
-                                reply,
-                                StoreError(
-                                    code: .overloaded,
-                                    message:
-                                        "accept: \(state.accepts.count) submissions (\(state.queuedBytes) bytes) are "
-                                        + "already waiting for the disk")
-                            ))
-                        continue
-                    }
-                    state.accepts.append(.init(submission: submission, reply: reply, deadline: deadline, bytes: size))
-                    state.queuedBytes += size
-                }
+                let refused = self.admission.admit(
+                    entries, to: &state.accepts, bytes: &state.queuedBytes, closing: state.closing)
                 var wake: [CheckedContinuation<Void, Never>] = []
                 if let idle = state.idleWaiter, !state.accepts.isEmpty {
                     state.idleWaiter = nil
