@@ -21,6 +21,8 @@
 #   --rate R              the app's rate limit (deliveries/s; default 1,000,000): with a low
 #                         one, step 1 measures durable ingest alone while delivery trails at R/s
 #                         (step 2 is then skipped).
+#   PUSHGATE_BIN=path     measure that pushgate binary instead of a release build of this tree
+#                         (to compare two builds back to back on a noisy machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 external=false
@@ -36,7 +38,7 @@ while [ $# -gt 0 ]; do
     --store) store=${2:?--store needs a URL}; external=true; shift ;;
     --instances) instances=${2:?--instances needs a count}; shift ;;
     --rate) rate=${2:?--rate needs deliveries per second}; external=true; shift ;;
-    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
     *) positional+=("$1") ;;
   esac
   shift
@@ -48,8 +50,12 @@ if [ "$instances" -gt 1 ] && [[ "$store" != postgres* ]]; then
   exit 2
 fi
 command -v h2load >/dev/null || { apt-get update -qq && apt-get install -y -qq nghttp2-client >/dev/null; }
-swift build -c release --product pushgate --scratch-path .build-release >/dev/null
-bin=$PWD/.build-release/release/pushgate
+if [ -n "${PUSHGATE_BIN:-}" ]; then
+  bin=$PUSHGATE_BIN
+else
+  swift build -c release --product pushgate --scratch-path .build-release >/dev/null
+  bin=$PWD/.build-release/release/pushgate
+fi
 work=$(mktemp -d)
 pids=()
 cleanup() {
