@@ -19,24 +19,30 @@ enum NotificationBodyCoding {
             // A dictionary whose key is not a String is an array of key, value, key, value.
             "overrides": .array(notification.overrides.flatMap { [JSONValue.string($0.key.rawValue), $0.value] }),
         ]
-        members["title"] = notification.title.map(JSONValue.string)
-        members["subtitle"] = notification.subtitle.map(JSONValue.string)
-        members["body"] = notification.body.map(JSONValue.string)
-        members["badge"] = notification.badge.map(JSONValue.integer)
-        members["sound"] = notification.sound.map { sound in
-            var fields: [String: JSONValue] = ["name": .string(sound.name), "critical": .bool(sound.critical)]
-            fields["volume"] = sound.volume.map(JSONValue.number)
-            return .object(fields)
+        // Absent fields are left out (what JSONEncoder does), without a removal for each.
+        func set(_ key: String, _ value: JSONValue?) {
+            if let value { members[key] = value }
         }
-        members["category"] = notification.category.map(JSONValue.string)
-        members["threadID"] = notification.threadID.map(JSONValue.string)
-        members["priority"] = notification.priority.map { .string($0.rawValue) }
-        members["expiration"] = notification.expiration.map { .number($0.timeIntervalSinceReferenceDate) }
-        members["timeToLive"] = notification.timeToLive.map(JSONValue.integer)
-        members["collapseKey"] = notification.collapseKey.map(JSONValue.string)
-        members["pushType"] = notification.pushType.map { .string($0.rawValue) }
-        members["interruptionLevel"] = notification.interruptionLevel.map(JSONValue.string)
-        members["relevanceScore"] = notification.relevanceScore.map(JSONValue.number)
+        set("title", notification.title.map(JSONValue.string))
+        set("subtitle", notification.subtitle.map(JSONValue.string))
+        set("body", notification.body.map(JSONValue.string))
+        set("badge", notification.badge.map(JSONValue.integer))
+        set(
+            "sound",
+            notification.sound.map { sound in
+                var fields: [String: JSONValue] = ["name": .string(sound.name), "critical": .bool(sound.critical)]
+                if let volume = sound.volume { fields["volume"] = .number(volume) }
+                return .object(fields)
+            })
+        set("category", notification.category.map(JSONValue.string))
+        set("threadID", notification.threadID.map(JSONValue.string))
+        set("priority", notification.priority.map { .string($0.rawValue) })
+        set("expiration", notification.expiration.map { .number($0.timeIntervalSinceReferenceDate) })
+        set("timeToLive", notification.timeToLive.map(JSONValue.integer))
+        set("collapseKey", notification.collapseKey.map(JSONValue.string))
+        set("pushType", notification.pushType.map { .string($0.rawValue) })
+        set("interruptionLevel", notification.interruptionLevel.map(JSONValue.string))
+        set("relevanceScore", notification.relevanceScore.map(JSONValue.number))
         return Data(try JSONWriter.bytes(.object(members)))
     }
 
