@@ -30,6 +30,8 @@ struct NotificationRequest: Sendable {
     static let optionKeys: Set<String> = ["priority", "ttl", "expiration", "collapse_key", "push_type"]
     static let targetKeys: Set<String> = ["vendor", "token", "environment"]
     static let interruptionLevels = ["passive", "active", "time-sensitive", "critical"]
+    static let environments = DeviceTarget.Environment.allCases.map(\.rawValue)
+    static let pushTypes = PushgateCore.Notification.PushType.allCases.map(\.rawValue)
     /// Parses the request body. `knownVendors` are what `overrides` may name: the registry's
     /// vendors, configured for the app or not (an override for a vendor not targeted is
     /// harmless; a misspelt vendor is an error). `now` is the acceptance time, for
@@ -142,8 +144,7 @@ struct NotificationRequest: Sendable {
             .flatMap(PushgateCore.Notification.Priority.init(rawValue:))
         notification.timeToLive = reader.integer(fields, "ttl", in: path, range: 0...Self.maxTTL)
         notification.collapseKey = reader.string(fields, "collapse_key", in: path, allowEmpty: false)
-        let pushTypes = PushgateCore.Notification.PushType.allCases.map(\.rawValue)
-        notification.pushType = reader.oneOf(fields, "push_type", in: path, pushTypes)
+        notification.pushType = reader.oneOf(fields, "push_type", in: path, Self.pushTypes)
             .map(PushgateCore.Notification.PushType.init(rawValue:))
 
         switch fields["expiration"] {
@@ -214,8 +215,7 @@ struct NotificationRequest: Sendable {
             guard let fields = reader.object(element, at: path, allowed: Self.targetKeys) else { continue }
             let vendor = reader.string(fields, "vendor", in: path, allowEmpty: false, required: true)
             let token = reader.string(fields, "token", in: path, allowEmpty: false, required: true)
-            let environment = reader.oneOf(
-                fields, "environment", in: path, DeviceTarget.Environment.allCases.map(\.rawValue))
+            let environment = reader.oneOf(fields, "environment", in: path, Self.environments)
             if let vendor, let token {
                 targets.append(
                     DeviceTarget(
