@@ -52,6 +52,11 @@ package struct VendorHTTPResponse: Sendable {
         self.body = body
     }
 
+    /// The body as a JSON object, or nil when it is not one (an error page, an empty body).
+    package var jsonObject: [String: JSONValue]? {
+        (try? JSONParser.parse(Array(self.body.readableBytesView)))?.objectValue
+    }
+
     /// The body as text, shortened for logs (vendors' error bodies are small; a huge one is a bug).
     package var bodyForLog: String {
         let text = String(buffer: self.body)

@@ -20,7 +20,7 @@ struct HuaweiResponse: Sendable {
     /// Parses the body whatever the HTTP status (Huawei puts its code in 4xx and 5xx bodies
     /// too); a body without a code leaves the status to decide.
     init(_ response: VendorHTTPResponse) {
-        let object = (try? JSONParser.parse(Array(response.body.readableBytesView)))?.objectValue
+        let object = response.jsonObject
         self.code = Self.text(object?["code"])
         self.message = Self.text(object?["msg"])
         self.requestID = Self.text(object?["requestId"])

@@ -15,7 +15,7 @@ struct XiaomiResponseClassifier: Sendable {
         var badRegids: Set<String>
 
         init(_ response: VendorHTTPResponse) {
-            let object = (try? JSONParser.parse(Array(response.body.readableBytesView)))?.objectValue
+            let object = response.jsonObject
             switch object?["code"] {
             case .integer(let number)?: self.code = number
             case .number(let number)?: self.code = Int(exactly: number)
