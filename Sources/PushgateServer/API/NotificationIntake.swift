@@ -62,21 +62,32 @@ struct NotificationIntake: Sendable {
         var results = [Swift.Result<Result, ProblemDocument>?](repeating: nil, count: items.count)
         var begunKeys: [IdempotencyKey] = []
         defer { for key in begunKeys { self.inFlight.end(app: app.id, key: key.value) } }
-        var submissions: [Submission] = []
-        var positions: [Int] = []
+        // Keys first: each one held (409 if another request holds it), then all looked up
+        // at once, as concurrent single requests would be.
+        var keyed: [(index: Int, key: IdempotencyKey)] = []
         for (index, item) in items.enumerated() {
             do throws(ProblemDocument) {
+                guard let key = try item.key.get() else { continue }
+                try self.beginKey(key, app: app)
+                begunKeys.append(key)
+                keyed.append((index, key))
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        let lookUps = await self.lookUp(keyed, in: items, app: app, logger: logger)
+
+        var submissions: [Submission] = []
+        var positions: [Int] = []
+        for (index, item) in items.enumerated() where results[index] == nil {
+            do throws(ProblemDocument) {
                 var idempotency: Submission.Idempotency?
-                if let key = try item.key.get() {
-                    try self.beginKey(key, app: app)
-                    begunKeys.append(key)
-                    let log = ItemLog(logger, item: index)
-                    switch try await self.lookUp(key, requestHash: item.requestHash(), app: app, log: log) {
-                    case .replayed(let body):
-                        results[index] = .success(.replayed(body: body))
-                        continue
-                    case .new(let new): idempotency = new
-                    }
+                switch try lookUps[index]?.get() {
+                case .replayed(let body)?:
+                    results[index] = .success(.replayed(body: body))
+                    continue
+                case .new(let new)?: idempotency = new
+                case nil: break
                 }
                 submissions.append(try self.prepare(item.request, app: app, idempotency: idempotency))
                 positions.append(index)
@@ -126,7 +137,32 @@ struct NotificationIntake: Sendable {
         }
     }
 
-    private enum KeyLookUp {
+    /// `lookUp` for each keyed item of a batch, concurrently: one store round trip each, not
+    /// one after the other.
+    private func lookUp(
+        _ keyed: [(index: Int, key: IdempotencyKey)], in items: [BatchItem], app: AppSettings, logger: Logger
+    ) async -> [Int: Swift.Result<KeyLookUp, ProblemDocument>] {
+        await withTaskGroup(of: (Int, Swift.Result<KeyLookUp, ProblemDocument>).self) { group in
+            for (index, key) in keyed {
+                let requestHash = items[index].requestHash
+                group.addTask {
+                    do throws(ProblemDocument) {
+                        let log = ItemLog(logger, item: index)
+                        return (
+                            index, .success(try await self.lookUp(key, requestHash: requestHash(), app: app, log: log))
+                        )
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var found: [Int: Swift.Result<KeyLookUp, ProblemDocument>] = [:]
+            for await (index, result) in group { found[index] = result }
+            return found
+        }
+    }
+
+    private enum KeyLookUp: Sendable {
         case replayed([UInt8])
         case new(Submission.Idempotency)
     }
