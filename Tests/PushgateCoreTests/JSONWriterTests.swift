@@ -33,6 +33,12 @@ import Testing
     @Test func escapesAsRFC8259Requires() throws {
         let bytes = try JSONWriter.bytes(.string("a\"b\\c\u{0}\u{7}"))
         #expect(String(decoding: bytes, as: UTF8.self) == #""a\"b\\c\u0000\u0007""#)
+        // Escapes at either end, runs of plain bytes between them, and multi-byte characters
+        // (copied as they are) in a string long enough to live outside the small-string form.
+        let mixed = "\"héllo 😀 wörld\u{1F}\r\n" + String(repeating: "long run ", count: 8) + "\\"
+        let written = try JSONWriter.bytes(.string(mixed))
+        #expect(try JSONDecoder().decode(String.self, from: Data(written)) == mixed)
+        #expect(String(decoding: written, as: UTF8.self).hasPrefix(#""\"héllo 😀 wörld\u001f\r\n"#))
     }
 
     @Test func refusesNonFiniteNumbers() {
