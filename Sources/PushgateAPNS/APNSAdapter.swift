@@ -163,7 +163,7 @@ package final class APNSAdapter: ProviderAdapter {
 
     package func validate(_ delivery: Delivery) -> DeliveryReport? {
         do {
-            _ = try self.builder.makeRequest(for: delivery, now: self.clock())
+            try self.builder.validate(delivery, now: self.clock())
             return nil
         } catch {
             return DeliveryReport(outcome: error.outcome, vendorReason: error.reason)

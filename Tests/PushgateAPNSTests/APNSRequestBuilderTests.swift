@@ -132,6 +132,28 @@ import Testing
         }
     }
 
+    /// Intake validates with `validate`, the dispatcher sends with `makeRequest`: a delivery
+    /// accepted by one must never be refused by the other, and the refusals must match.
+    @Test func validateAgreesWithMakeRequest() {
+        let cases: [Delivery] = [
+            self.delivery(.init(title: "Hi", body: "There")),
+            self.delivery(.init(body: String(repeating: "x", count: 4500))),
+            self.delivery(.init(body: String(repeating: "x", count: 4500), pushType: .voip)),
+            self.delivery(.init(body: "x"), token: "xyz"),
+            self.delivery(.init(body: "x"), expiresAt: self.now.addingTimeInterval(-1)),
+            self.delivery(.init(body: "x", collapseKey: String(repeating: "c", count: 65))),
+            self.delivery(.init(priority: .high, contentAvailable: true)),
+            self.delivery(.init(data: ["aps": 1])),
+        ]
+        for delivery in cases {
+            var built: APNSRequestBuilder.Rejection?
+            do { _ = try self.builder.makeRequest(for: delivery, now: self.now) } catch { built = error }
+            var validated: APNSRequestBuilder.Rejection?
+            do { try self.builder.validate(delivery, now: self.now) } catch { validated = error }
+            #expect(validated == built, "\(delivery.notification)")
+        }
+    }
+
     @Test func longCollapseIDsAreRejected() {
         #expect(throws: APNSRequestBuilder.Rejection.self) {
             try self.builder.makeRequest(

@@ -17,6 +17,43 @@ struct APNSRequestBuilder: Sendable {
     /// Builds the request. `rawPayload`, when given, is sent instead of the built payload.
     func makeRequest(for delivery: Delivery, now: Date, rawPayload: ByteBuffer? = nil) throws(Rejection) -> APNSRequest
     {
+        let headers = try self.headerFields(for: delivery, now: now)
+        let payload: ByteBuffer
+        if let rawPayload {
+            payload = rawPayload
+        } else {
+            payload = self.allocator.buffer(bytes: try self.encodePayload(delivery.notification))
+        }
+        try Self.checkPayloadSize(payload.readableBytes, pushType: headers.pushType)
+        return APNSRequest(
+            deviceToken: headers.token,
+            apnsID: headers.apnsID,
+            pushType: headers.pushType,
+            topic: headers.pushType.apnsTopic(bundleID: self.bundleID),
+            priority: headers.priority,
+            expiration: headers.expiration,
+            collapseID: headers.collapseID,
+            payload: payload
+        )
+    }
+
+    /// The checks of `makeRequest` without the request: what intake runs for every target it
+    /// accepts, so it skips the topic, the request and the payload's copy into a buffer.
+    func validate(_ delivery: Delivery, now: Date) throws(Rejection) {
+        let headers = try self.headerFields(for: delivery, now: now)
+        try Self.checkPayloadSize(try self.encodePayload(delivery.notification).count, pushType: headers.pushType)
+    }
+
+    private struct HeaderFields {
+        var token: String
+        var apnsID: String
+        var pushType: Notification.PushType
+        var priority: Int
+        var expiration: Int?
+        var collapseID: String
+    }
+
+    private func headerFields(for delivery: Delivery, now: Date) throws(Rejection) -> HeaderFields {
         let notification = delivery.notification
         let token = try Self.normalizedToken(delivery.target.token)
         let pushType = notification.effectivePushType
@@ -48,33 +85,21 @@ struct APNSRequestBuilder: Sendable {
             }
             expiration = Int(expiresAt.timeIntervalSince1970)
         }
-
-        let payload: ByteBuffer
-        if let rawPayload {
-            payload = rawPayload
-        } else {
-            payload = try self.encodePayload(notification)
-        }
-        if payload.readableBytes > pushType.apnsPayloadLimit {
-            throw Rejection(outcome: .permanent(reason: .payloadTooLarge), reason: "PayloadTooLarge")
-        }
-        if payload.readableBytes == 0 {
-            throw Rejection(outcome: .permanent(reason: OutcomeReason("PayloadEmpty")), reason: "PayloadEmpty")
-        }
-
-        return APNSRequest(
-            deviceToken: token,
-            apnsID: apnsID,
-            pushType: pushType,
-            topic: pushType.apnsTopic(bundleID: self.bundleID),
-            priority: priority,
-            expiration: expiration,
-            collapseID: collapseID,
-            payload: payload
-        )
+        return HeaderFields(
+            token: token, apnsID: apnsID, pushType: pushType, priority: priority, expiration: expiration,
+            collapseID: collapseID)
     }
 
-    func encodePayload(_ notification: Notification) throws(Rejection) -> ByteBuffer {
+    private static func checkPayloadSize(_ size: Int, pushType: Notification.PushType) throws(Rejection) {
+        if size > pushType.apnsPayloadLimit {
+            throw Rejection(outcome: .permanent(reason: .payloadTooLarge), reason: "PayloadTooLarge")
+        }
+        if size == 0 {
+            throw Rejection(outcome: .permanent(reason: OutcomeReason("PayloadEmpty")), reason: "PayloadEmpty")
+        }
+    }
+
+    func encodePayload(_ notification: Notification) throws(Rejection) -> [UInt8] {
         if notification.data["aps"] != nil {
             throw Rejection(outcome: .permanent(reason: .invalidRequest), reason: "custom data may not use the key aps")
         }
@@ -82,7 +107,7 @@ struct APNSRequestBuilder: Sendable {
             merging: notification.overrides[.apns]?.objectValue
         )
         do {
-            return self.allocator.buffer(bytes: try JSONWriter.bytes(.object(object)))
+            return try JSONWriter.bytes(.object(object))
         } catch {
             throw Rejection(outcome: .permanent(reason: .invalidRequest), reason: error.description)
         }
