@@ -11,7 +11,7 @@ enum NotificationBodyCoding {
     /// directly: encoding every accepted notification through `JSONEncoder`'s containers cost 4%
     /// of the gateway's CPU. What `makeDecoder()` reads back is the same notification (a test
     /// compares both encoders).
-    static func encode(_ notification: PushgateCore.Notification) throws -> Data {
+    static func encode(_ notification: PushgateCore.Notification) throws -> String {
         var members: [String: JSONValue] = [
             "data": .object(notification.data),
             "mutableContent": .bool(notification.mutableContent),
@@ -43,7 +43,8 @@ enum NotificationBodyCoding {
         set("pushType", notification.pushType.map { .string($0.rawValue) })
         set("interruptionLevel", notification.interruptionLevel.map(JSONValue.string))
         set("relevanceScore", notification.relevanceScore.map(JSONValue.number))
-        return Data(try JSONWriter.bytes(.object(members)))
+        // Stored as TEXT: one copy from the written bytes to the bound string.
+        return String(decoding: try JSONWriter.bytes(.object(members)), as: UTF8.self)
     }
 
     static func makeDecoder() -> JSONDecoder {

@@ -30,7 +30,7 @@ struct NotificationBodyCodingTests {
     func sameAsJSONEncoder(_ notification: PushgateCore.Notification) throws {
         let written = try NotificationBodyCoding.encode(notification)
         let decoded = try NotificationBodyCoding.decode(
-            String(decoding: written, as: UTF8.self), notificationID: UUID(), with: NotificationBodyCoding.makeDecoder()
+            written, notificationID: UUID(), with: NotificationBodyCoding.makeDecoder()
         )
         #expect(decoded == notification)
 
@@ -38,7 +38,7 @@ struct NotificationBodyCodingTests {
         encoder.dateEncodingStrategy = .deferredToDate
         let reference = try encoder.encode(notification)
         let fromDecoder = try JSONDecoder().decode(JSONValue.self, from: reference)
-        let fromWriter = try JSONDecoder().decode(JSONValue.self, from: written)
+        let fromWriter = try JSONDecoder().decode(JSONValue.self, from: Data(written.utf8))
         #expect(fromWriter == fromDecoder)
     }
 }

@@ -39,7 +39,7 @@ struct PostgresPreparedSubmission: QueueableSubmission {
     }
 
     init(_ submission: Submission) throws {
-        let body: Data
+        let body: String
         do {
             body = try NotificationBodyCoding.encode(submission.notification)
         } catch {
@@ -48,7 +48,7 @@ struct PostgresPreparedSubmission: QueueableSubmission {
         }
         self.notificationID = submission.notificationID
         self.appID = submission.appID
-        self.body = String(decoding: body, as: UTF8.self)
+        self.body = body
         self.acceptedAt = submission.acceptedAt.storeMilliseconds
         self.expiresAt = submission.expiresAt?.storeMilliseconds
         self.deliveries = submission.targets.map { target in

@@ -47,7 +47,7 @@ struct PreparedSubmission: QueueableSubmission {
     }
 
     init(_ submission: Submission) throws {
-        let body: Data
+        let body: String
         do {
             body = try NotificationBodyCoding.encode(submission.notification)
         } catch {
@@ -62,7 +62,7 @@ struct PreparedSubmission: QueueableSubmission {
         self.responseBody = submission.responseBody
         self.deliveryCount = submission.targets.count
         self.notificationBinds = [
-            notificationID, appID, .text(String(decoding: body, as: UTF8.self)), acceptedAt,
+            notificationID, appID, .text(body), acceptedAt,
             .nullableDate(submission.expiresAt),
         ]
 

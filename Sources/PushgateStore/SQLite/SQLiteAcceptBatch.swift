@@ -238,9 +238,11 @@ enum SQLiteAcceptBatch {
             let rows = min(self.rowsPerStatement, rowCount - start)
             let sql =
                 "\(verb) INTO \(table) VALUES " + repeatElement(placeholders, count: rows).joined(separator: ", ")
+            // One statement for every row (the usual case) binds the array as it is, not a copy.
+            let statementBinds = rows == rowCount ? binds : Array(binds[(start * columns)..<((start + rows) * columns)])
             try await connection.execute(
                 sql,
-                Array(binds[(start * columns)..<((start + rows) * columns)]),
+                statementBinds,
                 context: "insert into \(table.prefix { $0 != " " })"
             )
             start += rows
