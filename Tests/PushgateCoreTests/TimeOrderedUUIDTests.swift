@@ -26,4 +26,15 @@ struct TimeOrderedUUIDTests {
         let sorted = zip(bytes, bytes.dropFirst()).allSatisfy { $0.lexicographicallyPrecedes($1) }
         #expect(sorted)
     }
+
+    @Test("the random bits stay distinct across the generator's bulk refills, from any thread")
+    func distinctAcrossRefills() async {
+        let date = Date(timeIntervalSince1970: 1_733_300_000)
+        // 4 tasks × 1,000 ids: several refills of 512 words, taken concurrently.
+        let ids = await withTaskGroup(of: [UUID].self) { group in
+            for _ in 0..<4 { group.addTask { (0..<1_000).map { _ in UUID.timeOrdered(at: date) } } }
+            return await group.reduce(into: [UUID]()) { $0 += $1 }
+        }
+        #expect(Set(ids).count == 4_000)
+    }
 }

@@ -11,10 +11,9 @@ extension UUID {
         let unixMilliseconds = max(0, date.timeIntervalSince1970 * 1000)
         let milliseconds = UInt64(unixMilliseconds)
         let fraction = UInt64((unixMilliseconds - Double(milliseconds)) * 4096) & 0xFFF
-        // One read of the system's generator (getrandom). `UUID()` opens and reads
+        // Kernel randomness read in bulk (`IDRandomness`). `UUID()` opens and reads
         // /dev/urandom on every call, which cost more than the rest of an insert.
-        var generator = SystemRandomNumberGenerator()
-        let random: UInt64 = generator.next()
+        let random = IDRandomness.shared.next()
         func byte(_ value: UInt64, _ shift: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: value >> shift) }
         return UUID(
             uuid: (
