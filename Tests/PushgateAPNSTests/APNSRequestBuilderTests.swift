@@ -144,6 +144,20 @@ import Testing
             self.delivery(.init(body: "x", collapseKey: String(repeating: "c", count: 65))),
             self.delivery(.init(priority: .high, contentAvailable: true)),
             self.delivery(.init(data: ["aps": 1])),
+            self.delivery(.init(data: ["score": .number(.nan)])),
+            self.delivery(.init(relevanceScore: .infinity)),
+            // Near the 4 KB limit, where the size bound no longer settles it and the payload
+            // is written: under, just over, and over only once its quotes are escaped.
+            self.delivery(.init(body: String(repeating: "x", count: 3_900))),
+            self.delivery(.init(body: String(repeating: "x", count: 4_080))),
+            self.delivery(.init(body: String(repeating: "\"", count: 2_040))),
+            self.delivery(
+                .init(
+                    body: "x",
+                    overrides: [
+                        .apns: .object(["aps": .object(["alert": .string(String(repeating: "y", count: 4_100))])])
+                    ]
+                )),
         ]
         for delivery in cases {
             var built: APNSRequestBuilder.Rejection?
@@ -151,6 +165,27 @@ import Testing
             var validated: APNSRequestBuilder.Rejection?
             do { try self.builder.validate(delivery, now: self.now) } catch { validated = error }
             #expect(validated == built, "\(delivery.notification)")
+        }
+    }
+
+    @Test func payloadSizeBoundIsNeverBelowThePayload() throws {
+        let notifications: [PushgateCore.Notification] = [
+            .init(),
+            .init(title: "Hi", body: "There"),
+            .init(
+                title: "\u{1}\"quoted\"", subtitle: "sub", body: "héllo 😀\n", badge: .min,
+                sound: .init(name: "alarm", critical: true, volume: 0.123456789),
+                data: ["k": .object(["nested": .array([1, .number(2.5), "x"])])],
+                category: "c", threadID: "t", pushType: .background, mutableContent: true, contentAvailable: true,
+                interruptionLevel: "time-sensitive", relevanceScore: 0.333333333333,
+                overrides: [
+                    .apns: .object(["aps": .object(["badge": 9, "sound": "x"]), "extra": .array([true, .null])])
+                ]),
+        ]
+        for notification in notifications {
+            let written = try self.builder.encodePayload(notification)
+            let bound = try #require(APNSPayload.sizeBound(of: notification))
+            #expect(bound >= written.count)
         }
     }
 

@@ -53,3 +53,25 @@ import Testing
         }
     }
 }
+
+@Suite struct JSONSizeBoundTests {
+    static let values: [JSONValue] = [
+        .null, true, false, .integer(.min), .integer(.max), .number(-2.2250738585072014e-308),
+        .number(1.7976931348623157e308), .number(0.1), .number(-123_456_789_012_345.5),
+        .string(""), .string("\u{0}\u{1F}\"\\\n"), .string("héllo 😀"),
+        .array([]), .array([.null, .string("x"), .array([.integer(1)])]),
+        .object(["a\u{1}": .object(["b": .array([.number(3.25), .string(String(repeating: "\"", count: 40))])])]),
+    ]
+
+    @Test("the bound is never below what the writer writes", arguments: values)
+    func boundsTheWrittenSize(_ value: JSONValue) throws {
+        let written = try JSONWriter.bytes(value)
+        let bound = try #require(value.encodedSizeBound)
+        #expect(bound >= written.count)
+    }
+
+    @Test func noBoundForWhatCannotBeWritten() {
+        #expect(JSONValue.number(.nan).encodedSizeBound == nil)
+        #expect(JSONValue.object(["x": .array([.number(.infinity)])]).encodedSizeBound == nil)
+    }
+}

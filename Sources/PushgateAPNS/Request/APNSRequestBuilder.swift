@@ -38,10 +38,19 @@ struct APNSRequestBuilder: Sendable {
     }
 
     /// The checks of `makeRequest` without the request: what intake runs for every target it
-    /// accepts, so it skips the topic, the request and the payload's copy into a buffer.
+    /// accepts, so it skips the topic, the request, and the payload itself when its size is
+    /// surely within the limit.
     func validate(_ delivery: Delivery, now: Date) throws(Rejection) {
         let headers = try self.headerFields(for: delivery, now: now)
-        try Self.checkPayloadSize(try self.encodePayload(delivery.notification).count, pushType: headers.pushType)
+        let notification = delivery.notification
+        // Most payloads are far below the limit: a bound on their size, counted without
+        // writing them, settles those (the payload always holds `aps`, so it is never empty).
+        if notification.data["aps"] == nil, let bound = APNSPayload.sizeBound(of: notification),
+            bound <= headers.pushType.apnsPayloadLimit
+        {
+            return
+        }
+        try Self.checkPayloadSize(try self.encodePayload(notification).count, pushType: headers.pushType)
     }
 
     private struct HeaderFields {
