@@ -216,7 +216,7 @@ struct NotificationIntake: Sendable {
         )
         // Hand-off after commit: stored leased to this gateway's dispatcher, which gets it in memory.
         submission.lease = self.api.dispatcher?.reserveHandOff(
-            count: targets.count, lanes: Set(targets.map { Lane(appID: app.id, target: $0.device) }))
+            count: targets.count, lanes: targets.lazy.map { Lane(appID: app.id, target: $0.device) })
         return submission
     }
 

@@ -103,10 +103,10 @@ struct NotificationRequest: Sendable {
             if case .object(let members) = data {
                 notification.data = members
             } else {
-                reader.fail("\(path).data", "must be an object")
+                reader.fail("notification.data", "must be an object")
             }
         }
-        notification.sound = Self.readSound(fields["sound"], path: "\(path).sound", reader: &reader)
+        notification.sound = Self.readSound(fields["sound"], path: "notification.sound", reader: &reader)
     }
 
     /// `"default"`, or `{"name": "alarm.caf", "critical": true, "volume": 0.8}`.
@@ -211,11 +211,11 @@ struct NotificationRequest: Sendable {
         var targets: [DeviceTarget] = []
         targets.reserveCapacity(elements.count)
         for (index, element) in elements.enumerated() {
-            let path = "targets[\(index)]"
-            guard let fields = reader.object(element, at: path, allowed: Self.targetKeys) else { continue }
-            let vendor = reader.string(fields, "vendor", in: path, allowEmpty: false, required: true)
-            let token = reader.string(fields, "token", in: path, allowEmpty: false, required: true)
-            let environment = reader.oneOf(fields, "environment", in: path, Self.environments)
+            let path = { "targets[\(index)]" }
+            guard let fields = reader.object(element, at: path(), allowed: Self.targetKeys) else { continue }
+            let vendor = reader.string(fields, "vendor", in: path(), allowEmpty: false, required: true)
+            let token = reader.string(fields, "token", in: path(), allowEmpty: false, required: true)
+            let environment = reader.oneOf(fields, "environment", in: path(), Self.environments)
             if let vendor, let token {
                 targets.append(
                     DeviceTarget(
