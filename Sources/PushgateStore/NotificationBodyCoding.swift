@@ -12,39 +12,57 @@ enum NotificationBodyCoding {
     /// of the gateway's CPU. What `makeDecoder()` reads back is the same notification (a test
     /// compares both encoders).
     static func encode(_ notification: PushgateCore.Notification) throws -> String {
-        var members: [String: JSONValue] = [
-            "data": .object(notification.data),
-            "mutableContent": .bool(notification.mutableContent),
-            "contentAvailable": .bool(notification.contentAvailable),
-            // A dictionary whose key is not a String is an array of key, value, key, value.
-            "overrides": .array(notification.overrides.flatMap { [JSONValue.string($0.key.rawValue), $0.value] }),
-        ]
-        // Absent fields are left out (what JSONEncoder does), without a removal for each.
-        func set(_ key: String, _ value: JSONValue?) {
-            if let value { members[key] = value }
+        // Written member by member, not built as a dictionary first (3 % of batch ingest).
+        // Absent fields are left out, as JSONEncoder does.
+        var json = JSONOutput(capacity: 256)
+        json.beginObject()
+        func member(_ key: String, _ value: String?) {
+            if let value { json.member(key, value) }
         }
-        set("title", notification.title.map(JSONValue.string))
-        set("subtitle", notification.subtitle.map(JSONValue.string))
-        set("body", notification.body.map(JSONValue.string))
-        set("badge", notification.badge.map(JSONValue.integer))
-        set(
-            "sound",
-            notification.sound.map { sound in
-                var fields: [String: JSONValue] = ["name": .string(sound.name), "critical": .bool(sound.critical)]
-                if let volume = sound.volume { fields["volume"] = .number(volume) }
-                return .object(fields)
-            })
-        set("category", notification.category.map(JSONValue.string))
-        set("threadID", notification.threadID.map(JSONValue.string))
-        set("priority", notification.priority.map { .string($0.rawValue) })
-        set("expiration", notification.expiration.map { .number($0.timeIntervalSinceReferenceDate) })
-        set("timeToLive", notification.timeToLive.map(JSONValue.integer))
-        set("collapseKey", notification.collapseKey.map(JSONValue.string))
-        set("pushType", notification.pushType.map { .string($0.rawValue) })
-        set("interruptionLevel", notification.interruptionLevel.map(JSONValue.string))
-        set("relevanceScore", notification.relevanceScore.map(JSONValue.number))
+        func member(_ key: String, _ value: Int?) {
+            if let value { json.member(key, value) }
+        }
+        func member(_ key: String, _ value: Double?) throws {
+            guard let value else { return }
+            json.key(key)
+            try json.exactValue(.number(value))
+        }
+        member("title", notification.title)
+        member("subtitle", notification.subtitle)
+        member("body", notification.body)
+        member("badge", notification.badge)
+        if let sound = notification.sound {
+            json.key("sound")
+            json.beginObject()
+            json.member("name", sound.name)
+            json.member("critical", sound.critical)
+            try member("volume", sound.volume)
+            json.endObject()
+        }
+        json.key("data")
+        try json.exactValue(.object(notification.data))
+        member("category", notification.category)
+        member("threadID", notification.threadID)
+        member("priority", notification.priority?.rawValue)
+        try member("expiration", notification.expiration?.timeIntervalSinceReferenceDate)
+        member("timeToLive", notification.timeToLive)
+        member("collapseKey", notification.collapseKey)
+        member("pushType", notification.pushType?.rawValue)
+        json.member("mutableContent", notification.mutableContent)
+        json.member("contentAvailable", notification.contentAvailable)
+        member("interruptionLevel", notification.interruptionLevel)
+        try member("relevanceScore", notification.relevanceScore)
+        // A dictionary whose key is not a String is an array of key, value, key, value.
+        json.key("overrides")
+        json.beginArray()
+        for (vendor, override) in notification.overrides {
+            json.string(vendor.rawValue)
+            try json.exactValue(override)
+        }
+        json.endArray()
+        json.endObject()
         // Stored as TEXT: one copy from the written bytes to the bound string.
-        return String(decoding: try JSONWriter.bytes(.object(members)), as: UTF8.self)
+        return String(decoding: json.bytes, as: UTF8.self)
     }
 
     static func makeDecoder() -> JSONDecoder {

@@ -50,7 +50,21 @@ import Testing
         for _ in 0..<100 {
             let id = UUID()
             #expect(id.lowercasedString == id.uuidString.lowercased())
+            var bytes = Array("x".utf8)
+            id.appendLowercased(to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == "x" + id.uuidString.lowercased())
         }
+    }
+
+    @Test func idMembersAreWrittenAsStrings() throws {
+        let id = UUID()
+        var json = JSONOutput()
+        json.beginObject()
+        json.member("id", id)
+        json.member("url", id, prefix: "/v1/n/")
+        json.endObject()
+        let decoded = try JSONDecoder().decode([String: String].self, from: Data(json.bytes))
+        #expect(decoded == ["id": id.uuidString.lowercased(), "url": "/v1/n/" + id.uuidString.lowercased()])
     }
 }
 

@@ -16,7 +16,9 @@ struct NotificationBodyCodingTests {
         expiration: Date(timeIntervalSinceReferenceDate: 786_543_210.123_456), timeToLive: 3600,
         collapseKey: "order-42", pushType: .liveActivity, mutableContent: true, contentAvailable: true,
         interruptionLevel: "time-sensitive", relevanceScore: 0.7,
-        overrides: [.huawei: .object(["android": .object(["urgency": "HIGH"])])])
+        overrides: [
+            .huawei: .object(["android": .object(["urgency": "HIGH"])]), .apns: .object(["aps": .object(["badge": 1])]),
+        ])
 
     static let cases: [PushgateCore.Notification] = [
         everyField,
@@ -40,5 +42,15 @@ struct NotificationBodyCodingTests {
         let fromDecoder = try JSONDecoder().decode(JSONValue.self, from: reference)
         let fromWriter = try JSONDecoder().decode(JSONValue.self, from: Data(written.utf8))
         #expect(fromWriter == fromDecoder)
+    }
+
+    @Test("a value JSON cannot hold is refused, not stored as something else")
+    func nonFiniteNumbersThrow() {
+        #expect(throws: (any Error).self) {
+            try NotificationBodyCoding.encode(.init(data: ["x": .number(.nan)]))
+        }
+        #expect(throws: (any Error).self) {
+            try NotificationBodyCoding.encode(.init(relevanceScore: .infinity))
+        }
     }
 }

@@ -9,21 +9,22 @@ import PushgateStore
 /// Built before the store is called: the exact bytes are stored with the idempotency key, so
 /// a replay returns them unchanged.
 enum AcceptedDocument {
+    private static let statusPathPrefix = "/v1/notifications/"
+
     static func statusURL(notificationID: UUID) -> String {
-        "/v1/notifications/" + notificationID.lowercasedString
+        Self.statusPathPrefix + notificationID.lowercasedString
     }
 
     static func body(notificationID: UUID, targets: [Submission.Target]) -> [UInt8] {
-        let id = notificationID.lowercasedString
         var json = JSONOutput(capacity: 96 + targets.count * 96)
         json.beginObject()
-        json.member("id", id)
-        json.member("status_url", "/v1/notifications/" + id)
+        json.member("id", notificationID)
+        json.member("status_url", notificationID, prefix: Self.statusPathPrefix)
         json.key("deliveries")
         json.beginArray()
         for target in targets {
             json.beginObject()
-            json.member("id", target.deliveryID.lowercasedString)
+            json.member("id", target.deliveryID)
             json.member("vendor", target.device.vendor.rawValue)
             json.member("environment", target.device.environment.rawValue)
             json.endObject()

@@ -1,3 +1,4 @@
+import PushgateCore
 import PushgateStore
 
 /// The body of `GET /v1/invalid-tokens`:

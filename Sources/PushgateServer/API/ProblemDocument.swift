@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import PushgateCore
 import PushgateStore
 
 /// An API error as an RFC 9457 problem document (`application/problem+json`). Every error the

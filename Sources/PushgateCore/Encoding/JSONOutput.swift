@@ -1,25 +1,25 @@
 import Foundation
-import PushgateCore
 
 /// Writes compact JSON with members in the order they are written.
 ///
 /// Why not `JSONEncoder` or `JSONWriter`: response documents read best with `id` first and
-/// `errors` last, and the 202 body is built on every accepted request, where one pass over a
-/// byte array beats `Codable`'s containers. `JSONWriter` (Core) writes dictionaries, whose
-/// order is random; it still writes the free-form `JSONValue`s embedded here.
-struct JSONOutput {
-    private(set) var bytes: [UInt8] = []
+/// `errors` last, and the 202 body and the stored notification are written for every accepted
+/// request, where one pass over a byte array beats `Codable`'s containers and building a
+/// dictionary to write. `JSONWriter` writes dictionaries, whose order is random; it still
+/// writes the free-form `JSONValue`s embedded here.
+package struct JSONOutput {
+    package private(set) var bytes: [UInt8] = []
     /// Per open container: whether a member or element was written yet (for commas).
     private var hasMembers: [Bool] = []
     /// A key was just written: its value takes no comma.
     private var pendingValue = false
 
-    init(capacity: Int = 256) {
+    package init(capacity: Int = 256) {
         self.bytes.reserveCapacity(capacity)
     }
 
     /// Writes one object and returns its bytes.
-    static func object(_ body: (inout JSONOutput) -> Void) -> [UInt8] {
+    package static func object(_ body: (inout JSONOutput) -> Void) -> [UInt8] {
         var output = JSONOutput()
         output.beginObject()
         body(&output)
@@ -27,30 +27,30 @@ struct JSONOutput {
         return output.bytes
     }
 
-    mutating func beginObject() {
+    package mutating func beginObject() {
         self.separate()
         self.bytes.append(UInt8(ascii: "{"))
         self.hasMembers.append(false)
     }
 
-    mutating func endObject() {
+    package mutating func endObject() {
         self.hasMembers.removeLast()
         self.bytes.append(UInt8(ascii: "}"))
     }
 
-    mutating func beginArray() {
+    package mutating func beginArray() {
         self.separate()
         self.bytes.append(UInt8(ascii: "["))
         self.hasMembers.append(false)
     }
 
-    mutating func endArray() {
+    package mutating func endArray() {
         self.hasMembers.removeLast()
         self.bytes.append(UInt8(ascii: "]"))
     }
 
     /// Starts a member of the current object: the value written next belongs to it.
-    mutating func key(_ name: String) {
+    package mutating func key(_ name: String) {
         self.separate()
         Self.writeString(name, into: &self.bytes)
         self.bytes.append(UInt8(ascii: ":"))
@@ -68,43 +68,46 @@ struct JSONOutput {
         self.hasMembers[last] = true
     }
 
-    mutating func string(_ value: String) {
+    package mutating func string(_ value: String) {
         self.separate()
         Self.writeString(value, into: &self.bytes)
     }
 
-    mutating func integer(_ value: Int) {
+    package mutating func integer(_ value: Int) {
         self.separate()
         self.bytes.append(contentsOf: String(value).utf8)
     }
 
-    mutating func integer(_ value: Int64) {
+    package mutating func integer(_ value: Int64) {
         self.separate()
         self.bytes.append(contentsOf: String(value).utf8)
     }
 
-    mutating func bool(_ value: Bool) {
+    package mutating func bool(_ value: Bool) {
         self.separate()
         self.bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
-    mutating func null() {
+    package mutating func null() {
         self.separate()
         self.bytes.append(contentsOf: "null".utf8)
     }
 
-    mutating func date(_ value: Date) {
-        self.string(RFC3339.format(value))
-    }
-
     /// A value that is JSON already (a stored document embedded as it is).
-    mutating func raw(_ json: [UInt8]) {
+    package mutating func raw(_ json: [UInt8]) {
         self.separate()
         self.bytes.append(contentsOf: json)
     }
 
+    /// A free-form value that must be written exactly: a non-finite number throws (and leaves
+    /// the output unfinished).
+    package mutating func exactValue(_ value: JSONValue) throws(JSONWriter.InvalidValue) {
+        self.separate()
+        try JSONWriter.write(value, into: &self.bytes)
+    }
+
     /// A free-form value (stored overrides, custom data).
-    mutating func value(_ value: JSONValue) {
+    package mutating func value(_ value: JSONValue) {
         self.separate()
         // Only non-finite numbers fail, and the parser never produces them.
         if (try? JSONWriter.write(value, into: &self.bytes)) == nil {
@@ -112,40 +115,47 @@ struct JSONOutput {
         }
     }
 
+    /// An id in its lowercase form, written straight from its bytes. `prefix` goes before it
+    /// inside the same string (a URL path): plain ASCII that needs no escape.
+    package mutating func member(_ name: String, _ id: UUID, prefix: String = "") {
+        assert(prefix.utf8.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") })
+        self.key(name)
+        self.separate()
+        self.bytes.append(UInt8(ascii: "\""))
+        self.bytes.append(contentsOf: prefix.utf8)
+        id.appendLowercased(to: &self.bytes)
+        self.bytes.append(UInt8(ascii: "\""))
+    }
+
     // Convenience members.
 
-    mutating func member(_ name: String, _ value: String) {
+    package mutating func member(_ name: String, _ value: String) {
         self.key(name)
         self.string(value)
     }
 
-    mutating func member(_ name: String, _ value: String?) {
+    package mutating func member(_ name: String, _ value: String?) {
         self.key(name)
         if let value { self.string(value) } else { self.null() }
     }
 
-    mutating func member(_ name: String, _ value: Bool) {
+    package mutating func member(_ name: String, _ value: Bool) {
         self.key(name)
         self.bool(value)
     }
 
-    mutating func member(_ name: String, _ value: Int) {
+    package mutating func member(_ name: String, _ value: Int) {
         self.key(name)
         self.integer(value)
     }
 
-    mutating func member(_ name: String, _ value: Int?) {
+    package mutating func member(_ name: String, _ value: Int?) {
         self.key(name)
         if let value { self.integer(value) } else { self.null() }
     }
 
-    mutating func member(_ name: String, _ value: Date?) {
-        self.key(name)
-        if let value { self.date(value) } else { self.null() }
-    }
-
     /// Quotes and escapes `"`, `\` and the control characters (RFC 8259 §7): Core's writer.
-    static func writeString(_ text: String, into output: inout [UInt8]) {
+    package static func writeString(_ text: String, into output: inout [UInt8]) {
         JSONWriter.writeString(text, into: &output)
     }
 }
