@@ -13,10 +13,9 @@ extension UUID {
 
     /// Appends the same 36 characters to a JSON document or other bytes, without a `String`.
     package func appendLowercased(to output: inout [UInt8]) {
-        let start = output.count
-        output.append(contentsOf: repeatElement(0, count: Self.formattedLength))
-        output.withUnsafeMutableBufferPointer { buffer in
-            _ = Self.format(self.uuid, into: UnsafeMutableBufferPointer(rebasing: buffer[start...]))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.formattedLength) { buffer in
+            let count = Self.format(self.uuid, into: buffer)
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
         }
     }
 
