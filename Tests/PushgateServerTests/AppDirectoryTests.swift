@@ -19,7 +19,7 @@ struct AppDirectoryTests {
         "a Bearer key authenticates its app",
         arguments: [
             ("Bearer key-one", "first"), ("Bearer key-two", "first"), ("bearer key-three", "second"),
-            ("BEARER   key-three  ", "second"),
+            ("BEARER   key-three  ", "second"), ("\t bEaReR key-one\t", "first"),
         ])
     func authenticates(_ header: String, _ app: String) {
         #expect(self.directory.authenticate(authorizationHeader: header)?.id == app)
@@ -29,7 +29,8 @@ struct AppDirectoryTests {
         "anything else does not",
         arguments: [
             nil, "", "Bearer", "Bearer ", "key-one", "Basic key-one", "Bearer key-one extra", "Bearerkey-one",
-            "Bearer KEY-ONE", "Bearer not-a-hash", "Bearer sha256:",
+            "Bearer KEY-ONE", "Bearer not-a-hash", "Bearer sha256:", "Bearer\tkey-one", "Bëarer key-one", "Bearer \t ",
+            "Bearer key-one\u{301}",
         ] as [String?])
     func refuses(_ header: String?) {
         #expect(self.directory.authenticate(authorizationHeader: header) == nil)

@@ -45,13 +45,23 @@ package struct AppDirectory: Sendable {
     /// one is refused rather than trimmed into a different key.
     static func bearerToken(_ header: String?) -> String? {
         guard let header else { return nil }
-        let trimmed = header.trimmingSpaces()
-        guard trimmed.utf8.count > 7 else { return nil }
-        let scheme = trimmed.prefix(6)
-        guard scheme.lowercased() == "bearer", trimmed.dropFirst(6).first == " " else { return nil }
-        let token = String(trimmed.dropFirst(7)).trimmingSpaces()
-        guard !token.isEmpty, !token.contains(" ") else { return nil }
-        return token
+        // On UTF-8 bytes, not Characters: this runs for every request, and grapheme breaking
+        // cost more than the key's hash. The scheme is ASCII, compared case-insensitively.
+        let value = Self.trimmingSpaces(header.utf8[...])
+        guard value.count > 7, value.prefix(6).elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 }),
+            value.dropFirst(6).first == UInt8(ascii: " ")
+        else { return nil }
+        let token = Self.trimmingSpaces(value.dropFirst(7))
+        guard !token.isEmpty, !token.contains(UInt8(ascii: " ")) else { return nil }
+        return String(Substring(token))
+    }
+
+    private static func trimmingSpaces(_ bytes: Substring.UTF8View) -> Substring.UTF8View {
+        func isSpace(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        var bytes = bytes
+        while let first = bytes.first, isSpace(first) { bytes = bytes.dropFirst() }
+        while let last = bytes.last, isSpace(last) { bytes = bytes.dropLast() }
+        return bytes
     }
 }
 
