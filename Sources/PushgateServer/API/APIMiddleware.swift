@@ -60,11 +60,14 @@ struct APIMiddleware: RouterMiddleware {
         }
         self.api.metrics.request(route: route, status: response.status.code)
 
-        let metadata: Logger.Metadata = [
-            "http.route": "\(route)",
-            "http.status": "\(response.status.code)",
-            "http.duration_ms": "\(Self.milliseconds(ContinuousClock.now - started))",
-        ]
+        // Built only for a line that is logged: a served request is logged at debug level.
+        var metadata: Logger.Metadata {
+            [
+                "http.route": "\(route)",
+                "http.status": "\(response.status.code)",
+                "http.duration_ms": "\(Self.milliseconds(ContinuousClock.now - started))",
+            ]
+        }
         if let problem {
             var metadata = metadata
             metadata["problem.type"] = "\(problem.kind.slug)"

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Prometheus
 import PushgateCore
 
@@ -55,21 +56,52 @@ package final class GatewayMetrics: Sendable {
         MetricNameDescriptor(namespace: "pushgate", metricName: metric, unitName: unit, helpText: help)
     }
 
+    // The counters of every request and every attempt, by label set: found here, they cost
+    // one hash of a small key, where the registry takes a lock, hashes the name and labels,
+    // and the labels are built as strings first. The label sets are few (route patterns and
+    // statuses; lanes and outcome classes), so the caches stay small.
+    private struct RequestLabels: Hashable {
+        var route: String
+        var status: Int
+    }
+    private struct AttemptLabels: Hashable {
+        var appID: String
+        var vendor: Vendor
+        var outcome: DeliveryOutcome.Kind
+    }
+    private let requestCounters = NIOLockedValueBox<[RequestLabels: Counter]>([:])
+    private let attemptCounters = NIOLockedValueBox<[AttemptLabels: Counter]>([:])
+
+    private static func counter<Labels: Hashable>(
+        _ labels: Labels, in cache: NIOLockedValueBox<[Labels: Counter]>, make: () -> Counter
+    ) -> Counter {
+        if let counter = cache.withLockedValue({ $0[labels] }) { return counter }
+        // Made outside the lock; the registry hands two racing makers the same counter.
+        let counter = make()
+        cache.withLockedValue { $0[labels] = counter }
+        return counter
+    }
+
     /// `pushgate_http_requests_total{route, status}`.
     package func request(route: String, status: Int) {
-        self.registry.makeCounter(
-            descriptor: Self.name("http_requests", unit: "total", help: "REST API requests"),
-            labels: [("route", route), ("status", String(status))]
-        ).increment()
+        Self.counter(RequestLabels(route: route, status: status), in: self.requestCounters) {
+            self.registry.makeCounter(
+                descriptor: Self.name("http_requests", unit: "total", help: "REST API requests"),
+                labels: [("route", route), ("status", String(status))]
+            )
+        }.increment()
     }
 
     /// `pushgate_deliveries_total{app, vendor, outcome}`: every attempt's outcome class, per lane.
     package func attempt(lane: Lane, outcome: DeliveryOutcome) {
-        let laneLabels = [("app", lane.appID), ("vendor", lane.vendor.rawValue)]
-        self.registry.makeCounter(
-            descriptor: Self.name("deliveries", unit: "total", help: "Delivery attempts by outcome class"),
-            labels: laneLabels + [("outcome", outcome.kind.rawValue)]
-        ).increment()
+        var laneLabels: [(String, String)] { [("app", lane.appID), ("vendor", lane.vendor.rawValue)] }
+        let labels = AttemptLabels(appID: lane.appID, vendor: lane.vendor, outcome: outcome.kind)
+        Self.counter(labels, in: self.attemptCounters) {
+            self.registry.makeCounter(
+                descriptor: Self.name("deliveries", unit: "total", help: "Delivery attempts by outcome class"),
+                labels: laneLabels + [("outcome", outcome.kind.rawValue)]
+            )
+        }.increment()
         switch outcome {
         case .ambiguous:
             self.registry.makeCounter(
