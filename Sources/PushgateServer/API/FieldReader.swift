@@ -15,9 +15,9 @@ struct FieldReader {
     }
 
     /// The members of an object, after reporting each key not in `allowed`.
-    mutating func object(_ value: JSONValue?, at path: @autoclosure () -> String, allowed: Set<String>) -> [String:
-        JSONValue]?
-    {
+    mutating func object(
+        _ value: JSONValue?, at path: @autoclosure () -> String, allowed: Set<String>
+    ) -> [String: JSONValue]? {
         guard case .object(let members)? = value else {
             let path = path()
             self.fail(path.isEmpty ? "(body)" : path, "must be an object")
