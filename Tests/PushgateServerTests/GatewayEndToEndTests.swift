@@ -41,14 +41,20 @@ struct GatewayEndToEndTests {
 
     @Test(
         "hand-off after commit: accepted deliveries go to the dispatcher in memory, never leased back from the store",
-        arguments: [true, false])
-    func handOffAfterCommit(handOff: Bool) async throws {
+        arguments: [true, false], [false, true])
+    func handOffAfterCommit(handOff: Bool, batch: Bool) async throws {
         try await EndToEnd.with { world in
             var configuration = world.configuration()
             configuration.dispatcher.handOff = handOff
             try await world.run(configuration) { gateway in
                 var accepted: [Accepted] = []
-                for _ in 0..<20 { accepted.append(try await gateway.post(tokens: [EndToEnd.token()])) }
+                if batch {
+                    // One request: its 20 items are handed off together.
+                    accepted = try await gateway.postBatch(tokens: (0..<20).map { _ in EndToEnd.token() })
+                } else {
+                    for _ in 0..<20 { accepted.append(try await gateway.post(tokens: [EndToEnd.token()])) }
+                }
+                #expect(accepted.count == 20)
                 for one in accepted {
                     _ = try await gateway.eventually("delivered") {
                         try await gateway.delivery(one.id, where: { $0["state"]?.stringValue == "delivered" })
@@ -482,6 +488,23 @@ struct RunningGateway: Sendable {
             throw TestFailure(description: "POST answered \(response.status): \(String(describing: response.json))")
         }
         return Accepted(id: id, deliveryIDs: deliveries.compactMap { $0["id"]?.stringValue })
+    }
+
+    /// One `POST /v1/notifications:batch` with a single-device item per token; every item must
+    /// be accepted.
+    func postBatch(tokens: [String]) async throws -> [Accepted] {
+        let items = tokens.map { APIHarness.body(tokens: [$0], options: nil) }.joined(separator: ",")
+        let response = try await self.request(
+            "POST", "/v1/notifications:batch", body: #"{"notifications":["# + items + "]}")
+        guard response.status == 200, let results = response.json?["results"]?.arrayValue else {
+            throw TestFailure(description: "batch answered \(response.status): \(String(describing: response.json))")
+        }
+        return try results.map { result in
+            guard result["status"]?.intValue == 202, let id = result["result"]?["id"]?.stringValue,
+                let deliveries = result["result"]?["deliveries"]?.arrayValue
+            else { throw TestFailure(description: "batch item: \(result)") }
+            return Accepted(id: id, deliveryIDs: deliveries.compactMap { $0["id"]?.stringValue })
+        }
     }
 
     /// The notification's first delivery if it satisfies `condition`.

@@ -32,7 +32,7 @@ struct NotificationIntake: Sendable {
     ) async throws(ProblemDocument) -> Result {
         guard let key else {
             let submission = try self.prepare(try json(), app: app, idempotency: nil)
-            return try self.complete(submission, await self.store(submission), log: ItemLog(logger))
+            return try self.completeOne(submission, await self.store(submission), log: ItemLog(logger))
         }
         try self.beginKey(key, app: app)
         defer { self.inFlight.end(app: app.id, key: key.value) }
@@ -42,7 +42,7 @@ struct NotificationIntake: Sendable {
         case .new(let new): idempotency = new
         }
         let submission = try self.prepare(try json(), app: app, idempotency: idempotency)
-        return try self.complete(submission, await self.store(submission), log: ItemLog(logger))
+        return try self.completeOne(submission, await self.store(submission), log: ItemLog(logger))
     }
 
     /// One item of a batch request: its key (or the problem with it), its request and how to
@@ -96,11 +96,17 @@ struct NotificationIntake: Sendable {
             }
         }
         let stored = await self.api.store.accept(all: submissions)
+        // One hand-off for the batch: one wake-up of the dispatcher, not one per item.
+        var handOff: [LeasedDelivery] = []
         for ((position, submission), outcome) in zip(zip(positions, submissions), stored) {
-            results[position] = Swift.Result { () throws(ProblemDocument) in
-                try self.complete(submission, outcome, log: ItemLog(logger, item: position))
+            do throws(ProblemDocument) {
+                let log = ItemLog(logger, item: position)
+                results[position] = .success(try self.complete(submission, outcome, log: log, handOff: &handOff))
+            } catch {
+                results[position] = .failure(error)
             }
         }
+        self.handOff(handOff)
         // Every item got its result above; the fallback only keeps a bug from crashing the gateway.
         return results.map { $0 ?? .failure(ProblemDocument(.internalError, detail: "the item got no result")) }
     }
@@ -228,9 +234,25 @@ struct NotificationIntake: Sendable {
         }
     }
 
-    /// After the store answered: the hand-off made or its reservation returned, and the answer.
-    private func complete(
+    /// `complete` for a single request, and its hand-off.
+    private func completeOne(
         _ submission: Submission, _ stored: Swift.Result<AcceptResult, any Error>, log: ItemLog
+    ) throws(ProblemDocument) -> Result {
+        var handOff: [LeasedDelivery] = []
+        let result = try self.complete(submission, stored, log: log, handOff: &handOff)
+        self.handOff(handOff)
+        return result
+    }
+
+    private func handOff(_ deliveries: [LeasedDelivery]) {
+        if !deliveries.isEmpty { self.api.dispatcher?.handOff(deliveries) }
+    }
+
+    /// After the store answered: the reservation of a hand-off returned, or its deliveries
+    /// added to `handOff` for the caller to hand over, and the answer.
+    private func complete(
+        _ submission: Submission, _ stored: Swift.Result<AcceptResult, any Error>, log: ItemLog,
+        handOff: inout [LeasedDelivery]
     ) throws(ProblemDocument) -> Result {
         let dispatcher = self.api.dispatcher
         let count = submission.targets.count
@@ -245,7 +267,7 @@ struct NotificationIntake: Sendable {
         }
         if submission.lease != nil {
             if result == .accepted {
-                dispatcher?.handOff(submission.leasedDeliveries)
+                handOff += submission.leasedDeliveries
             } else {
                 dispatcher?.cancelHandOff(count: count)
             }
