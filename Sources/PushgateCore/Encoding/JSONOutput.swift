@@ -52,7 +52,7 @@ package struct JSONOutput {
     /// Starts a member of the current object: the value written next belongs to it.
     package mutating func key(_ name: String) {
         self.separate()
-        Self.writeString(name, into: &self.bytes)
+        JSONWriter.writeString(name, into: &self.bytes)
         self.bytes.append(UInt8(ascii: ":"))
         self.pendingValue = true
     }
@@ -70,7 +70,7 @@ package struct JSONOutput {
 
     package mutating func string(_ value: String) {
         self.separate()
-        Self.writeString(value, into: &self.bytes)
+        JSONWriter.writeString(value, into: &self.bytes)
     }
 
     package mutating func integer(_ value: Int) {
@@ -152,10 +152,5 @@ package struct JSONOutput {
     package mutating func member(_ name: String, _ value: Int?) {
         self.key(name)
         if let value { self.integer(value) } else { self.null() }
-    }
-
-    /// Quotes and escapes `"`, `\` and the control characters (RFC 8259 §7): Core's writer.
-    package static func writeString(_ text: String, into output: inout [UInt8]) {
-        JSONWriter.writeString(text, into: &output)
     }
 }
