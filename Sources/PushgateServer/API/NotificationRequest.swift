@@ -103,33 +103,34 @@ struct NotificationRequest: Sendable {
             if case .object(let members) = data {
                 notification.data = members
             } else {
-                reader.fail("notification.data", "must be an object")
+                reader.fail("\(path).data", "must be an object")
             }
         }
-        notification.sound = Self.readSound(fields["sound"], path: "notification.sound", reader: &reader)
+        notification.sound = Self.readSound(fields["sound"], path: "\(path).sound", reader: &reader)
     }
 
-    /// `"default"`, or `{"name": "alarm.caf", "critical": true, "volume": 0.8}`.
+    /// `"default"`, or `{"name": "alarm.caf", "critical": true, "volume": 0.8}`. The path is
+    /// formatted only for an error, as `FieldReader` does.
     private static func readSound(
-        _ value: JSONValue?, path: String, reader: inout FieldReader
+        _ value: JSONValue?, path: @autoclosure () -> String, reader: inout FieldReader
     ) -> PushgateCore.Notification.Sound? {
         switch value {
         case nil, .null?:
             return nil
         case .string(let name)?:
             guard !name.isEmpty else {
-                reader.fail(path, "must not be empty")
+                reader.fail(path(), "must not be empty")
                 return nil
             }
             return .init(name: name)
         case .object?:
-            guard let fields = reader.object(value, at: path, allowed: Self.soundKeys) else { return nil }
-            let name = reader.string(fields, "name", in: path, allowEmpty: false, required: true)
-            let critical = reader.bool(fields, "critical", in: path) ?? false
-            let volume = reader.number(fields, "volume", in: path, range: 0...1)
+            guard let fields = reader.object(value, at: path(), allowed: Self.soundKeys) else { return nil }
+            let name = reader.string(fields, "name", in: path(), allowEmpty: false, required: true)
+            let critical = reader.bool(fields, "critical", in: path()) ?? false
+            let volume = reader.number(fields, "volume", in: path(), range: 0...1)
             return name.map { .init(name: $0, critical: critical, volume: volume) }
         default:
-            reader.fail(path, "must be a string or an object with name, critical and volume")
+            reader.fail(path(), "must be a string or an object with name, critical and volume")
             return nil
         }
     }
