@@ -65,6 +65,17 @@ enum NotificationBodyCoding {
         return String(decoding: json.bytes, as: UTF8.self)
     }
 
+    /// A submission's body as both stores keep it; one that cannot be written (a non-finite
+    /// number) is refused as an invalid argument naming the notification.
+    static func storedBody(of submission: Submission) throws -> String {
+        do {
+            return try Self.encode(submission.notification)
+        } catch {
+            throw StoreError.invalidArgument(
+                "accept: notification \(submission.notificationID) does not encode: \(error)")
+        }
+    }
+
     static func makeDecoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .deferredToDate

@@ -39,13 +39,7 @@ struct PostgresPreparedSubmission: QueueableSubmission {
     }
 
     init(_ submission: Submission) throws {
-        let body: String
-        do {
-            body = try NotificationBodyCoding.encode(submission.notification)
-        } catch {
-            throw StoreError.invalidArgument(
-                "accept: notification \(submission.notificationID) does not encode: \(error)")
-        }
+        let body = try NotificationBodyCoding.storedBody(of: submission)
         self.notificationID = submission.notificationID
         self.appID = submission.appID
         self.body = body

@@ -47,13 +47,7 @@ struct PreparedSubmission: QueueableSubmission {
     }
 
     init(_ submission: Submission) throws {
-        let body: String
-        do {
-            body = try NotificationBodyCoding.encode(submission.notification)
-        } catch {
-            throw StoreError.invalidArgument(
-                "accept: notification \(submission.notificationID) does not encode: \(error)")
-        }
+        let body = try NotificationBodyCoding.storedBody(of: submission)
         let notificationID = SQLiteData.uuid(submission.notificationID)
         let appID = SQLiteData.text(submission.appID)
         let acceptedAt = SQLiteData.date(submission.acceptedAt)
