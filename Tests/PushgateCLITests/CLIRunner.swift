@@ -23,7 +23,14 @@ enum CLIRunner {
                 candidates.append(directory.appendingPathComponent("pushgate"))
             }
         }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        // A file, not a folder: a clone named `pushgate` is a searchable folder, and it sits
+        // four levels above the build folder.
+        func isExecutableFile(_ url: URL) -> Bool {
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && !isDirectory.boolValue
+                && FileManager.default.isExecutableFile(atPath: url.path)
+        }
+        guard let found = candidates.first(where: isExecutableFile) else {
             throw CLIError("pushgate binary not found; run `swift build` first or set PUSHGATE_BIN")
         }
         return found
